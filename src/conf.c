@@ -1,0 +1,433 @@
+/*
+ * conf - the option table and the mailwarden.conf parser.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+const char *const mw_log_facility_names[] = {
+	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
+	"local4", "local5", "local6", "local7", NULL
+};
+static const char *const oversize_names[] = { "accept", "tempfail", "reject", NULL };
+static const char *const log_format_names[] = { "kv", "json", NULL };
+
+#define OFF(f)		offsetof(struct mw_conf, f)
+#define UNBOUNDED	1, 0
+
+/*
+ * The table.  Keep it sorted by section; doc/mailwarden.conf.5 is checked against it
+ * by tests/check-man-options.sh.
+ */
+const struct mw_option mw_options[] = {
+	/* daemon */
+	{ "socket", MW_OPT_STRING, OFF(socket), "inet:8899@127.0.0.1", UNBOUNDED, NULL,
+	  "milter socket: unix:/path, local:/path, inet:port@host or inet6:port@host" },
+	{ "socket_mode", MW_OPT_OCTAL, OFF(socket_mode), "0660", 0, 0777, NULL,
+	  "permissions of a unix socket" },
+	{ "socket_group", MW_OPT_STRING, OFF(socket_group), "", UNBOUNDED, NULL,
+	  "group of a unix socket (e.g. postfix); empty = unchanged" },
+	{ "user", MW_OPT_STRING, OFF(user), "", UNBOUNDED, NULL,
+	  "user to run as after creating the socket (when started as root)" },
+	{ "pidfile", MW_OPT_STRING, OFF(pidfile), "", UNBOUNDED, NULL,
+	  "write the process id here; empty = none" },
+	{ "hostname", MW_OPT_STRING, OFF(hostname), "", UNBOUNDED, NULL,
+	  "host name used in added headers; empty = the system host name" },
+	{ "milter_timeout", MW_OPT_SECONDS, OFF(milter_timeout), "300", 1, 3600, NULL,
+	  "seconds libmilter waits for the MTA before giving up on a connection" },
+
+	/* logging */
+	{ "log_facility", MW_OPT_ENUM, OFF(log_facility), "mail", 0, 0, mw_log_facility_names,
+	  "syslog facility" },
+	{ "log_file", MW_OPT_STRING, OFF(log_file), "", UNBOUNDED, NULL,
+	  "write log lines to this file instead of syslog (reopened on SIGUSR1)" },
+	{ "log_format", MW_OPT_ENUM, OFF(log_format), "kv", 0, 0, log_format_names,
+	  "per-message record format: kv (key=value) or json" },
+
+	/* message handling */
+	{ "max_message_size", MW_OPT_SIZE, OFF(max_message_size), "50M", 1024, 2147483647.0, NULL,
+	  "messages larger than this are not scanned; oversize_action decides" },
+	{ "oversize_action", MW_OPT_ENUM, OFF(oversize_action), "accept", 0, 0, oversize_names,
+	  "what to do with a message over max_message_size: accept (unscanned, logged), "
+	  "tempfail or reject" },
+	{ "memory_body_limit", MW_OPT_SIZE, OFF(memory_body_limit), "1M", 0, 2147483647.0, NULL,
+	  "message bytes kept in memory; beyond this the message is spooled to a private file" },
+	{ "tmpdir", MW_OPT_STRING, OFF(tmpdir), "/var/tmp", UNBOUNDED, NULL,
+	  "where the private spool directory (mode 0700) is created" },
+	{ "max_header_count", MW_OPT_INT, OFF(max_header_count), "1000", 10, 100000, NULL,
+	  "header fields parsed per message; more are ignored and the message is flagged" },
+	{ "max_header_size", MW_OPT_SIZE, OFF(max_header_size), "64k", 998, 16777216, NULL,
+	  "bytes kept of one header field; longer ones are truncated and flagged" },
+	{ "authserv_id", MW_OPT_STRING, OFF(authserv_id), "", UNBOUNDED, NULL,
+	  "authserv-id for Authentication-Results; empty = the MTA's host name (j macro)" },
+
+	/* --- spam rules (issue 4) --- */
+	/* --- virus scanning (issue 6) --- */
+	/* --- SPF (issue 7) --- */
+	/* --- customers and policy (issue 8) --- */
+	/* --- TLS audit (issue 9) --- */
+};
+const size_t mw_noptions = sizeof(mw_options) / sizeof(mw_options[0]);
+
+static const char *const type_names[] = {
+	[MW_OPT_STRING] = "string", [MW_OPT_INT] = "integer", [MW_OPT_SIZE] = "size",
+	[MW_OPT_SECONDS] = "seconds", [MW_OPT_DOUBLE] = "number", [MW_OPT_BOOL] = "yes|no",
+	[MW_OPT_ENUM] = "choice", [MW_OPT_OCTAL] = "octal",
+};
+
+int
+mw_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+	size_t i;
+
+	for (i = 0; yes[i]; i++)
+		if (strcasecmp(s, yes[i]) == 0)
+			return *out = true, 0;
+	for (i = 0; no[i]; i++)
+		if (strcasecmp(s, no[i]) == 0)
+			return *out = false, 0;
+	return -1;
+}
+
+int
+mw_parse_enum(const char *s, const char *const *names, int *out)
+{
+	int i;
+
+	for (i = 0; names[i]; i++)
+		if (strcasecmp(s, names[i]) == 0)
+			return *out = i, 0;
+	return -1;
+}
+
+static int
+parse_scaled(const char *s, long *out, const char *suffixes, const long *mult)
+{
+	char *end;
+	long long v;
+	const char *p;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno || v < 0)
+		return -1;
+	if (*end != '\0') {
+		if (end[1] != '\0' || (p = strchr(suffixes, *end)) == NULL)
+			return -1;
+		if (v > LONG_MAX / mult[p - suffixes])
+			return -1;
+		v *= mult[p - suffixes];
+	}
+	if (v > LONG_MAX)
+		return -1;
+	*out = (long)v;
+	return 0;
+}
+
+int
+mw_parse_size(const char *s, long *out)
+{
+	static const long mult[] = { 1024, 1024, 1048576, 1048576, 1073741824L, 1073741824L };
+
+	return parse_scaled(s, out, "kKmMgG", mult);
+}
+
+static int
+parse_seconds(const char *s, long *out)
+{
+	static const long mult[] = { 1, 60, 3600 };
+
+	return parse_scaled(s, out, "smh", mult);
+}
+
+static bool
+in_range(const struct mw_option *o, double v)
+{
+	return o->min > o->max || (v >= o->min && v <= o->max);
+}
+
+/* Parse one value into the conf; on error write a reason into why. */
+static int
+set_value(struct mw_conf *c, const struct mw_option *o, const char *val, char *why, size_t whylen)
+{
+	char *field = (char *)c + o->offset;
+	char *end;
+	long l;
+	double d;
+	bool b;
+	int e;
+
+	switch (o->type) {
+	case MW_OPT_STRING: {
+		char *dup = strdup(val);
+		if (dup == NULL) {
+			snprintf(why, whylen, "out of memory");
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = dup;
+		return 0;
+	}
+	case MW_OPT_INT:
+		errno = 0;
+		l = strtol(val, &end, 10);
+		if (end == val || *end != '\0' || errno) {
+			snprintf(why, whylen, "'%s' is not an integer", val);
+			return -1;
+		}
+		goto range_long;
+	case MW_OPT_OCTAL:
+		errno = 0;
+		l = strtol(val, &end, 8);
+		if (end == val || *end != '\0' || errno) {
+			snprintf(why, whylen, "'%s' is not an octal mode", val);
+			return -1;
+		}
+		goto range_long;
+	case MW_OPT_SIZE:
+		if (mw_parse_size(val, &l) < 0) {
+			snprintf(why, whylen, "'%s' is not a size (e.g. 512k, 10M)", val);
+			return -1;
+		}
+		goto range_long;
+	case MW_OPT_SECONDS:
+		if (parse_seconds(val, &l) < 0) {
+			snprintf(why, whylen, "'%s' is not a duration (e.g. 30, 30s, 5m)", val);
+			return -1;
+		}
+		goto range_long;
+	case MW_OPT_DOUBLE:
+		errno = 0;
+		d = strtod(val, &end);
+		if (end == val || *end != '\0' || errno || !isfinite(d)) {
+			snprintf(why, whylen, "'%s' is not a number", val);
+			return -1;
+		}
+		if (!in_range(o, d)) {
+			snprintf(why, whylen, "%s is out of range %g..%g", val, o->min, o->max);
+			return -1;
+		}
+		*(double *)field = d;
+		return 0;
+	case MW_OPT_BOOL:
+		if (mw_parse_bool(val, &b) < 0) {
+			snprintf(why, whylen, "'%s' is not yes or no", val);
+			return -1;
+		}
+		*(bool *)field = b;
+		return 0;
+	case MW_OPT_ENUM:
+		if (mw_parse_enum(val, o->enum_names, &e) < 0) {
+			size_t i, off;
+			off = (size_t)snprintf(why, whylen, "'%s' is not one of", val);
+			for (i = 0; o->enum_names[i] && off < whylen; i++)
+				off += (size_t)snprintf(why + off, whylen - off, " %s", o->enum_names[i]);
+			return -1;
+		}
+		*(int *)field = e;
+		return 0;
+	}
+	snprintf(why, whylen, "internal: unknown option type");
+	return -1;
+
+range_long:
+	if (!in_range(o, (double)l)) {
+		snprintf(why, whylen, "%s is out of range %.0f..%.0f", val, o->min, o->max);
+		return -1;
+	}
+	*(long *)field = l;
+	return 0;
+}
+
+const struct mw_option *
+mw_conf_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < mw_noptions; i++)
+		if (strcmp(mw_options[i].name, name) == 0)
+			return &mw_options[i];
+	return NULL;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+/* Strip a trailing comment: '#' at the start or after white space, outside quotes. */
+static void
+strip_comment(char *s)
+{
+	bool quoted = false;
+	char *p;
+
+	for (p = s; *p; p++) {
+		if (*p == '"')
+			quoted = !quoted;
+		else if (*p == '#' && !quoted && (p == s || p[-1] == ' ' || p[-1] == '\t')) {
+			*p = '\0';
+			return;
+		}
+	}
+}
+
+static int
+parse_file(struct mw_conf *c, FILE *fp, const char *path, struct mw_diag *diag)
+{
+	char *line = NULL, *p, *eq, *name, *val;
+	size_t cap = 0, nline = 0;
+	ssize_t n;
+	unsigned *seen;
+	char why[512];
+
+	if ((seen = calloc(mw_noptions, sizeof(*seen))) == NULL) {
+		mw_diag_error(diag, path, 0, "out of memory");
+		return -1;
+	}
+	while ((n = getline(&line, &cap, fp)) != -1) {
+		const struct mw_option *o;
+		size_t vlen;
+
+		nline++;
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			mw_diag_error(diag, path, nline, "NUL byte in line");
+			continue;
+		}
+		strip_comment(line);
+		p = trim(line);
+		if (*p == '\0')
+			continue;
+		if ((eq = strchr(p, '=')) == NULL) {
+			mw_diag_error(diag, path, nline, "expected 'name = value'");
+			continue;
+		}
+		*eq = '\0';
+		name = trim(p);
+		val = trim(eq + 1);
+		vlen = strlen(val);
+		if (vlen >= 2 && val[0] == '"' && val[vlen - 1] == '"') {
+			val[vlen - 1] = '\0';
+			val++;
+		}
+		if ((o = mw_conf_find(name)) == NULL) {
+			mw_diag_error(diag, path, nline, "unknown option '%s'", name);
+			continue;
+		}
+		if (seen[o - mw_options]) {
+			mw_diag_error(diag, path, nline, "'%s' already set at line %u", name,
+			    seen[o - mw_options]);
+			continue;
+		}
+		seen[o - mw_options] = (unsigned)nline;
+		if (set_value(c, o, val, why, sizeof(why)) < 0)
+			mw_diag_error(diag, path, nline, "%s: %s", name, why);
+	}
+	if (ferror(fp))
+		mw_diag_error(diag, path, 0, "read error: %s", strerror(errno));
+	free(line);
+	free(seen);
+	return diag->nerrors ? -1 : 0;
+}
+
+struct mw_conf *
+mw_conf_load(const char *path, bool missing_ok, struct mw_diag *diag)
+{
+	struct mw_conf *c;
+	char why[512];
+	size_t i, errs_before = diag->nerrors;
+	FILE *fp;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		mw_diag_error(diag, path, 0, "out of memory");
+		return NULL;
+	}
+	for (i = 0; i < mw_noptions; i++)
+		if (set_value(c, &mw_options[i], mw_options[i].def, why, sizeof(why)) < 0)
+			mw_diag_error(diag, NULL, 0, "internal: default of %s: %s",
+			    mw_options[i].name, why);
+
+	if (path != NULL) {
+		if ((fp = fopen(path, "r")) == NULL) {
+			if (!(errno == ENOENT && missing_ok))
+				mw_diag_error(diag, path, 0, "cannot open: %s", strerror(errno));
+		} else {
+			if ((c->path = strdup(path)) == NULL)
+				mw_diag_error(diag, path, 0, "out of memory");
+			parse_file(c, fp, path, diag);
+			fclose(fp);
+		}
+	}
+	if (diag->nerrors > errs_before) {
+		mw_conf_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+mw_conf_free(struct mw_conf *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < mw_noptions; i++)
+		if (mw_options[i].type == MW_OPT_STRING)
+			free(*(char **)((char *)c + mw_options[i].offset));
+	free(c->path);
+	free(c);
+}
+
+void
+mw_conf_list(void *stdio_file, bool as_sample)
+{
+	FILE *fp = stdio_file;
+	size_t i, j;
+
+	for (i = 0; i < mw_noptions; i++) {
+		const struct mw_option *o = &mw_options[i];
+
+		if (as_sample) {
+			fprintf(fp, "# %s", o->help);
+			if (o->type == MW_OPT_ENUM) {
+				fprintf(fp, " (");
+				for (j = 0; o->enum_names[j]; j++)
+					fprintf(fp, "%s%s", j ? "|" : "", o->enum_names[j]);
+				fprintf(fp, ")");
+			}
+			fprintf(fp, "\n#%s = %s\n\n", o->name, o->def);
+			continue;
+		}
+		fprintf(fp, "%-24s %-8s default \"%s\"", o->name, type_names[o->type], o->def);
+		if (o->type == MW_OPT_ENUM) {
+			fprintf(fp, " (");
+			for (j = 0; o->enum_names[j]; j++)
+				fprintf(fp, "%s%s", j ? "|" : "", o->enum_names[j]);
+			fprintf(fp, ")");
+		} else if (o->min <= o->max && o->type != MW_OPT_DOUBLE)
+			fprintf(fp, " range %.0f..%.0f", o->min, o->max);
+		else if (o->min <= o->max)
+			fprintf(fp, " range %g..%g", o->min, o->max);
+		fprintf(fp, "\n    %s\n", o->help);
+	}
+}

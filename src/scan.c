@@ -1,0 +1,164 @@
+/*
+ * scan - run the stages over one message and reach a verdict.
+ */
+#include "config.h"
+
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "scan.h"
+
+const char *const mw_own_headers[] = {
+	"X-Mailwarden-*",
+	"X-Spam-Flag", "X-Spam-Score", "X-Spam-Level", "X-Spam-Status",
+	"X-Virus-Scanned", "X-Virus-Status",
+	NULL
+};
+
+static double
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static bool
+is_own_header(const char *name)
+{
+	size_t i, n;
+
+	for (i = 0; mw_own_headers[i]; i++) {
+		n = strlen(mw_own_headers[i]);
+		if (mw_own_headers[i][n - 1] == '*') {
+			if (strncasecmp(name, mw_own_headers[i], n - 1) == 0)
+				return true;
+		} else if (strcasecmp(name, mw_own_headers[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A sender must not be able to forge our verdict: remove every inbound copy. */
+static int
+stage_strip_forged(struct mw_scan_ctx *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->msg.nheaders; i++) {
+		const struct mw_header *h = &ctx->msg.headers[i];
+
+		if (is_own_header(h->name) &&
+		    mw_verdict_delete_header(ctx->v, h->name, h->index) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+stage_policy(struct mw_scan_ctx *ctx)
+{
+	/* Issue 8 replaces this with the customers lookup for every recipient. */
+	mw_policy_builtin(&ctx->policy);
+	ctx->v->policy.status = MW_STAGE_DONE;
+	ctx->v->policy.effective = ctx->policy;
+}
+
+static void
+skip_all(struct mw_verdict *v, const char *reason)
+{
+	v->skip_reason = reason;
+	v->spam.status = MW_STAGE_SKIPPED;
+	v->spam.reason = reason;
+	v->virus.status = MW_STAGE_SKIPPED;
+	v->virus.reason = reason;
+	v->spf.status = MW_STAGE_SKIPPED;
+	v->spf.reason = reason;
+}
+
+/* Returns true when the message is too large to scan (and the verdict is set). */
+static bool
+stage_size_limit(struct mw_scan_ctx *ctx, size_t total_size)
+{
+	const struct mw_conf *c = ctx->conf;
+
+	if (total_size <= (size_t)c->max_message_size)
+		return false;
+	skip_all(ctx->v, "oversize");
+	switch ((enum mw_oversize_action)c->oversize_action) {
+	case MW_OVERSIZE_ACCEPT:
+		mw_verdict_propose(ctx->v, MW_ACTION_ACCEPT, "size", 0, NULL, NULL);
+		break;
+	case MW_OVERSIZE_TEMPFAIL:
+		mw_verdict_propose(ctx->v, MW_ACTION_TEMPFAIL, "size", 452, "4.3.4",
+		    "Message too large to scan, try again later");
+		break;
+	case MW_OVERSIZE_REJECT:
+		mw_verdict_propose(ctx->v, MW_ACTION_REJECT, "size", 552, "5.3.4",
+		    "Message too large");
+		break;
+	}
+	return true;
+}
+
+static void
+internal_error(struct mw_verdict *v)
+{
+	mw_verdict_propose(v, MW_ACTION_TEMPFAIL, "internal", 451, "4.3.0",
+	    "Temporary failure in content filter, try again later");
+	/* A tempfail must win over anything weaker proposed before the failure. */
+	v->action = MW_ACTION_TEMPFAIL;
+	v->decided_by = "internal";
+	v->reply.code = 451;
+	strcpy(v->reply.xcode, "4.3.0");
+	strcpy(v->reply.text, "Temporary failure in content filter, try again later");
+}
+
+int
+mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const char *data,
+    size_t len, size_t total_size, struct mw_verdict *v)
+{
+	struct mw_scan_ctx ctx;
+	struct mw_limits lim;
+	double t0 = now_ms();
+	int rc = 0;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.gen = gen;
+	ctx.conf = gen->conf;
+	ctx.env = env;
+	ctx.v = v;
+	v->size = total_size;
+	mw_message_init(&ctx.msg);
+
+	lim.max_header_count = (size_t)gen->conf->max_header_count;
+	lim.max_header_size = (size_t)gen->conf->max_header_size;
+	if (mw_message_parse(&ctx.msg, data, len, &lim) < 0)
+		goto fail;
+	v->msg_flags = ctx.msg.flags;
+
+	if (stage_strip_forged(&ctx) < 0)
+		goto fail;
+	stage_policy(&ctx);
+	if (stage_size_limit(&ctx, total_size))
+		goto done;
+
+	/* --- TLS audit (issue 9) --- */
+	/* --- MIME model (issue 3) --- */
+	/* --- virus scanning (issue 6) --- */
+	/* --- SPF (issue 7) --- */
+	/* --- spam rules (issue 4) --- */
+
+	mw_verdict_propose(v, MW_ACTION_ACCEPT, "scan", 0, NULL, NULL);
+	goto done;
+fail:
+	internal_error(v);
+	rc = -1;
+done:
+	v->msg_flags = ctx.msg.flags;
+	mw_message_free(&ctx.msg);
+	v->elapsed_ms = now_ms() - t0;
+	return rc;
+}
