@@ -1,0 +1,283 @@
+/*
+ * daemon - process life cycle around libmilter.
+ *
+ * libmilter's own signal thread treats SIGHUP like SIGTERM (it stops the filter),
+ * which is why OpenDKIM reloads on SIGUSR1.  We want SIGHUP to reload, so smfi_main
+ * runs in a second thread and the *main* thread waits for signals: the kernel
+ * delivers a process-directed signal to the thread-group leader first when it is
+ * waiting for it, so SIGHUP reaches us, not libmilter.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "daemon.h"
+#include "diag.h"
+#include "generation.h"
+#include "log.h"
+#include "milter.h"
+#include "spool.h"
+
+static unsigned long generation_counter;
+
+static void
+log_diag(const struct mw_diag *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++)
+		mw_log(d->v[i].level == MW_DIAG_ERROR ? LOG_ERR : LOG_WARNING, "%s",
+		    d->v[i].text);
+}
+
+/* Build a new generation and publish it only if it is complete and valid. */
+static void
+reload(const struct mw_daemon_opts *o)
+{
+	struct mw_generation *g, *old;
+	struct mw_diag d;
+
+	mw_diag_init(&d);
+	g = mw_generation_build(o->conf_path, !o->conf_explicit, generation_counter + 1, &d);
+	log_diag(&d);
+	old = mw_current_acquire();
+	if (g == NULL) {
+		mw_err("reload refused: %zu error(s) in the new configuration; still serving "
+		    "generation %lu", d.nerrors, old ? old->id : 0UL);
+	} else {
+		generation_counter++;
+		mw_current_replace(g);
+		mw_notice("reload: now serving generation %lu (was %lu), config=%s",
+		    g->id, old ? old->id : 0UL,
+		    g->conf->path ? g->conf->path : "embedded-defaults");
+	}
+	mw_generation_unref(old);
+	mw_diag_free(&d);
+}
+
+static int
+write_pidfile(const char *path)
+{
+	FILE *fp;
+
+	if ((fp = fopen(path, "w")) == NULL)
+		return -1;
+	if (fprintf(fp, "%ld\n", (long)getpid()) < 0) {
+		fclose(fp);
+		return -1;
+	}
+	return fclose(fp);
+}
+
+static int
+drop_privileges(const char *user, const char *spooldir)
+{
+	struct passwd *pw;
+
+	if (user == NULL || *user == '\0') {
+		if (geteuid() == 0)
+			mw_warn("running as root: set 'user' (or -u) to drop privileges");
+		return 0;
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		mw_err("user '%s' does not exist", user);
+		return -1;
+	}
+	if (geteuid() != 0) {
+		if (pw->pw_uid == geteuid())
+			return 0;
+		mw_err("cannot switch to user '%s': not started as root", user);
+		return -1;
+	}
+	if (spooldir && chown(spooldir, pw->pw_uid, pw->pw_gid) < 0) {
+		mw_err("chown %s: %s", spooldir, strerror(errno));
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0 ||
+	    setuid(pw->pw_uid) < 0) {
+		mw_err("cannot switch to user '%s': %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) == 0) {
+		mw_err("privileges could be regained after dropping them: refusing to run");
+		return -1;
+	}
+	return 0;
+}
+
+/* A unix socket's mode and group, so e.g. group postfix may connect. */
+static int
+fix_socket(const char *conn, long mode, const char *group)
+{
+	const char *path = NULL;
+	struct group *gr;
+
+	if (strncmp(conn, "unix:", 5) == 0)
+		path = conn + 5;
+	else if (strncmp(conn, "local:", 6) == 0)
+		path = conn + 6;
+	else if (conn[0] == '/')
+		path = conn;
+	if (path == NULL)
+		return 0;
+	if (chmod(path, (mode_t)mode) < 0) {
+		mw_err("chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (group && *group) {
+		if ((gr = getgrnam(group)) == NULL) {
+			mw_err("socket_group '%s' does not exist", group);
+			return -1;
+		}
+		if (chown(path, (uid_t)-1, gr->gr_gid) < 0) {
+			mw_err("chown %s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	/* Wake the signal loop in the main thread if libmilter stopped by itself. */
+	kill(getpid(), SIGTERM);
+	return NULL;
+}
+
+int
+mw_daemon_run(const struct mw_daemon_opts *o)
+{
+	struct mw_generation *g;
+	const struct mw_conf *c;
+	struct mw_diag d;
+	const char *sock, *user, *pidfile;
+	char *spooldir = NULL;
+	pthread_t tid;
+	sigset_t set;
+	int sig, milter_rc = MI_SUCCESS, ex = EX_OK;
+	bool stop = false;
+
+	mw_diag_init(&d);
+	g = mw_generation_build(o->conf_path, !o->conf_explicit, ++generation_counter, &d);
+	for (size_t i = 0; i < d.n; i++)
+		fprintf(stderr, "mailwarden: %s\n", d.v[i].text);
+	mw_diag_free(&d);
+	if (g == NULL) {
+		fprintf(stderr, "mailwarden: configuration has errors, not starting\n");
+		return EX_CONFIG;
+	}
+	c = g->conf;
+	sock = o->socket ? o->socket : c->socket;
+	user = o->user ? o->user : c->user;
+	pidfile = o->pidfile ? o->pidfile : c->pidfile;
+
+	if (c->log_file[0] != '\0') {
+		if (mw_log_open(MW_LOG_FILE, c->log_facility, c->log_file) < 0) {
+			fprintf(stderr, "mailwarden: cannot open log_file %s: %s\n", c->log_file,
+			    strerror(errno));
+			mw_generation_unref(g);
+			return EX_CANTCREAT;
+		}
+	} else
+		mw_log_open(o->foreground ? MW_LOG_STDERR : MW_LOG_SYSLOG, c->log_facility, NULL);
+
+	if ((spooldir = mw_spool_mkdir(c->tmpdir)) == NULL) {
+		mw_err("cannot create a private spool directory in %s: %s", c->tmpdir,
+		    strerror(errno));
+		mw_generation_unref(g);
+		return EX_CANTCREAT;
+	}
+	mw_milter_set_spool_dir(spooldir);
+	mw_current_replace(g);	/* the published generation owns our reference now */
+
+	if (smfi_setconn((char *)sock) != MI_SUCCESS ||
+	    smfi_settimeout((int)c->milter_timeout) != MI_SUCCESS ||
+	    smfi_register(*mw_milter_desc()) != MI_SUCCESS) {
+		mw_err("cannot set up libmilter for socket %s", sock);
+		ex = EX_SOFTWARE;
+		goto out;
+	}
+	if (smfi_opensocket(true) != MI_SUCCESS) {
+		mw_err("cannot listen on %s (in use, or bad socket spec?)", sock);
+		ex = EX_UNAVAILABLE;
+		goto out;
+	}
+	if (fix_socket(sock, c->socket_mode, c->socket_group) < 0) {
+		ex = EX_NOPERM;
+		goto out;
+	}
+	if (pidfile && *pidfile && write_pidfile(pidfile) < 0) {
+		mw_err("cannot write pid file %s: %s", pidfile, strerror(errno));
+		ex = EX_CANTCREAT;
+		goto out;
+	}
+	if (drop_privileges(user, spooldir) < 0) {
+		ex = EX_NOPERM;
+		goto out;
+	}
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((errno = pthread_create(&tid, NULL, milter_thread, &milter_rc)) != 0) {
+		mw_err("cannot start the milter thread: %s", strerror(errno));
+		ex = EX_OSERR;
+		goto out;
+	}
+	mw_notice("started: version=%s generation=%lu config=%s socket=%s log=%s spool=%s",
+	    PACKAGE_VERSION, generation_counter, c->path ? c->path : "embedded-defaults", sock,
+	    mw_log_dest_name(), spooldir);
+
+	while (!stop) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		switch (sig) {
+		case SIGHUP:
+			reload(o);
+			break;
+		case SIGUSR1:
+			if (mw_log_reopen() < 0)
+				mw_err("cannot reopen the log file: %s", strerror(errno));
+			else
+				mw_info("log file reopened");
+			break;
+		default:
+			stop = true;
+		}
+	}
+	mw_notice("stopping: signal %d", sig);
+	smfi_stop();
+	pthread_join(tid, NULL);
+	if (milter_rc != MI_SUCCESS)
+		ex = EX_SOFTWARE;
+	mw_notice("stopped");
+out:
+	if (pidfile && *pidfile)
+		unlink(pidfile);
+	mw_current_replace(NULL);
+	mw_spool_rmdir(spooldir);
+	free(spooldir);
+	mw_log_close();
+	return ex;
+}

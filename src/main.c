@@ -1,0 +1,180 @@
+/*
+ * main - command line: the milter daemon, --scan, --lint, --list-options.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "diag.h"
+#include "generation.h"
+#include "scanfile.h"
+
+enum {
+	OPT_SCAN = 256, OPT_JSON, OPT_FROM, OPT_RCPT, OPT_CLIENT_IP, OPT_CLIENT_NAME, OPT_HELO,
+	OPT_TLS_VERSION, OPT_TLS_CIPHER, OPT_TLS_BITS, OPT_AUTH, OPT_QUEUE_ID, OPT_LINT,
+	OPT_LIST_OPTIONS, OPT_SAMPLE_CONFIG,
+};
+
+static const struct option long_options[] = {
+	{ "config",		required_argument, NULL, 'c' },
+	{ "foreground",		no_argument,       NULL, 'f' },
+	{ "socket",		required_argument, NULL, 'p' },
+	{ "user",		required_argument, NULL, 'u' },
+	{ "pidfile",		required_argument, NULL, 'P' },
+	{ "help",		no_argument,       NULL, 'h' },
+	{ "version",		no_argument,       NULL, 'V' },
+	{ "lint",		no_argument,       NULL, OPT_LINT },
+	{ "list-options",	no_argument,       NULL, OPT_LIST_OPTIONS },
+	{ "sample-config",	no_argument,       NULL, OPT_SAMPLE_CONFIG },
+	{ "scan",		no_argument,       NULL, OPT_SCAN },
+	{ "json",		no_argument,       NULL, OPT_JSON },
+	{ "from",		required_argument, NULL, OPT_FROM },
+	{ "rcpt",		required_argument, NULL, OPT_RCPT },
+	{ "client-ip",		required_argument, NULL, OPT_CLIENT_IP },
+	{ "client-name",	required_argument, NULL, OPT_CLIENT_NAME },
+	{ "helo",		required_argument, NULL, OPT_HELO },
+	{ "tls-version",	required_argument, NULL, OPT_TLS_VERSION },
+	{ "tls-cipher",		required_argument, NULL, OPT_TLS_CIPHER },
+	{ "tls-bits",		required_argument, NULL, OPT_TLS_BITS },
+	{ "auth",		required_argument, NULL, OPT_AUTH },
+	{ "queue-id",		required_argument, NULL, OPT_QUEUE_ID },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+usage(FILE *fp)
+{
+	fprintf(fp,
+	    "usage: mailwarden [-f] [-c FILE] [-p SOCKET] [-u USER] [-P PIDFILE]\n"
+	    "       mailwarden [-c FILE] --scan [--json] [--from ADDR] [--rcpt ADDR]...\n"
+	    "                  [--client-ip IP] [--client-name NAME] [--helo NAME]\n"
+	    "                  [--tls-version V] [--tls-cipher C] [--tls-bits N]\n"
+	    "                  [--auth USER] [--queue-id ID] FILE...\n"
+	    "       mailwarden [-c FILE] --lint\n"
+	    "       mailwarden --list-options | --sample-config | -h | -V\n"
+	    "\n"
+	    "Milter mode (default): serve Postfix/Sendmail on the configured socket.\n"
+	    "  -c, --config FILE     configuration file (default %s;\n"
+	    "                        when that does not exist, the embedded defaults are used)\n"
+	    "  -f, --foreground      do not log to syslog but to stderr (unless log_file is set)\n"
+	    "  -p, --socket SOCKET   override 'socket' (unix:/path, inet:port@host, inet6:port@host)\n"
+	    "  -u, --user USER       override 'user': drop to this user after opening the socket\n"
+	    "  -P, --pidfile FILE    override 'pidfile'\n"
+	    "  Signals: SIGHUP reloads the configuration (a bad one is refused, the old one stays),\n"
+	    "           SIGUSR1 reopens log_file, SIGTERM stops.\n"
+	    "\n"
+	    "Offline mode: run the same checks on RFC 5322 files (an mbox \"From \" line is\n"
+	    "skipped) and print one result per file: the log record, or with --json one JSON\n"
+	    "object per line (see doc/FORMATS.md).  The --from/--rcpt/--client-*/--helo/--tls-*/\n"
+	    "--auth flags describe the SMTP envelope the MTA would have passed.\n"
+	    "\n"
+	    "  --lint           check the configuration (and everything it loads) and exit:\n"
+	    "                   0 when clean, 78 (EX_CONFIG) with file:line errors otherwise\n"
+	    "  --list-options   every configuration option with type, default and help\n"
+	    "  --sample-config  a commented sample configuration file\n"
+	    "  -h, --help       this text;  -V, --version  the version\n",
+	    MW_DEFAULT_CONFIG);
+}
+
+static int
+lint(const char *path, bool explicit_path)
+{
+	struct mw_generation *g;
+	struct mw_diag d;
+	size_t i;
+
+	mw_diag_init(&d);
+	g = mw_generation_build(path, !explicit_path, 1, &d);
+	for (i = 0; i < d.n; i++)
+		fprintf(stderr, "%s: %s\n",
+		    d.v[i].level == MW_DIAG_ERROR ? "error" : "warning", d.v[i].text);
+	if (g != NULL)
+		printf("%s: configuration OK (%zu warning(s))\n",
+		    g->conf->path ? g->conf->path : "embedded defaults", d.nwarnings);
+	else
+		printf("%s: %zu error(s)\n", path, d.nerrors);
+	mw_generation_unref(g);
+	mw_diag_free(&d);
+	return g != NULL ? EX_OK : EX_CONFIG;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct mw_daemon_opts dopts = { .conf_path = MW_DEFAULT_CONFIG };
+	struct mw_scanfile_opts sopts = { 0 };
+	const char **rcpts = NULL;
+	bool scan = false, do_lint = false;
+	int ch, ex;
+
+	if ((rcpts = calloc((size_t)argc, sizeof(*rcpts))) == NULL)
+		return EX_OSERR;
+	sopts.rcpts = rcpts;
+	while ((ch = getopt_long(argc, argv, "c:fp:u:P:hV", long_options, NULL)) != -1) {
+		switch (ch) {
+		case 'c': dopts.conf_path = optarg; dopts.conf_explicit = true; break;
+		case 'f': dopts.foreground = true; break;
+		case 'p': dopts.socket = optarg; break;
+		case 'u': dopts.user = optarg; break;
+		case 'P': dopts.pidfile = optarg; break;
+		case 'h': usage(stdout); free(rcpts); return EX_OK;
+		case 'V': printf("mailwarden %s\n", PACKAGE_VERSION); free(rcpts); return EX_OK;
+		case OPT_LINT: do_lint = true; break;
+		case OPT_LIST_OPTIONS: mw_conf_list(stdout, false); free(rcpts); return EX_OK;
+		case OPT_SAMPLE_CONFIG: mw_conf_list(stdout, true); free(rcpts); return EX_OK;
+		case OPT_SCAN: scan = true; break;
+		case OPT_JSON: sopts.json = true; break;
+		case OPT_FROM: sopts.from = optarg; break;
+		case OPT_RCPT: rcpts[sopts.nrcpts++] = optarg; break;
+		case OPT_CLIENT_IP: sopts.client_ip = optarg; break;
+		case OPT_CLIENT_NAME: sopts.client_name = optarg; break;
+		case OPT_HELO: sopts.helo = optarg; break;
+		case OPT_TLS_VERSION: sopts.tls_version = optarg; break;
+		case OPT_TLS_CIPHER: sopts.tls_cipher = optarg; break;
+		case OPT_TLS_BITS: sopts.tls_bits = atoi(optarg); break;
+		case OPT_AUTH: sopts.auth = optarg; break;
+		case OPT_QUEUE_ID: sopts.queue_id = optarg; break;
+		default: usage(stderr); free(rcpts); return EX_USAGE;
+		}
+	}
+
+	if (do_lint) {
+		ex = lint(dopts.conf_path, dopts.conf_explicit);
+	} else if (scan) {
+		struct mw_generation *g;
+		struct mw_diag d;
+		size_t i;
+
+		if (optind >= argc) {
+			fprintf(stderr, "mailwarden: --scan needs at least one FILE\n");
+			free(rcpts);
+			return EX_USAGE;
+		}
+		mw_diag_init(&d);
+		g = mw_generation_build(dopts.conf_path, !dopts.conf_explicit, 1, &d);
+		for (i = 0; i < d.n; i++)
+			fprintf(stderr, "mailwarden: %s\n", d.v[i].text);
+		mw_diag_free(&d);
+		if (g == NULL) {
+			free(rcpts);
+			return EX_CONFIG;
+		}
+		ex = mw_scanfile_run(g, &sopts, argv + optind, argc - optind);
+		mw_generation_unref(g);
+	} else {
+		if (optind < argc) {
+			usage(stderr);
+			free(rcpts);
+			return EX_USAGE;
+		}
+		ex = mw_daemon_run(&dopts);
+	}
+	free(rcpts);
+	return ex;
+}
