@@ -5,7 +5,7 @@ set -u
 src=${MW_SRCDIR:-$(dirname "$0")/..}/src
 allowed='milter.c milter_apply.c milter_apply.h daemon.c'
 bad=0
-for f in $(grep -rl 'libmilter/' "$src" --include='*.c' --include='*.h'); do
+for f in $(grep -rlE '^[[:space:]]*#[[:space:]]*include[[:space:]]*<libmilter/' "$src" --include='*.c' --include='*.h'); do
 	base=$(basename "$f")
 	case " $allowed " in
 	*" $base "*) ;;
