@@ -1,0 +1,65 @@
+#!/bin/sh
+# test.sh - the README's second command (and what .ci/run calls): install what is
+# needed, build, and run the whole test suite twice - plain, and under
+# AddressSanitizer + UndefinedBehaviorSanitizer - then make distcheck.
+# Ends with one line "N passed, N failed" summing up everything.
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/install-deps.sh" || { echo "0 passed, 1 failed"; exit 1; }
+MW_CORPUS_DIR=$("$top/scripts/fetch-corpus.sh") || { echo "0 passed, 1 failed"; exit 1; }
+export MW_CORPUS_DIR
+
+passed=0 failed=0 skipped=0
+count() {	# count LOGFILE: add automake's test-suite.log totals
+	p=$(sed -n 's/^# PASS: *//p' "$1" | head -1)
+	f=$(sed -n 's/^# FAIL: *//p' "$1" | head -1)
+	e=$(sed -n 's/^# ERROR: *//p' "$1" | head -1)
+	x=$(sed -n 's/^# XPASS: *//p' "$1" | head -1)
+	s=$(sed -n 's/^# SKIP: *//p' "$1" | head -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0} + ${e:-0} + ${x:-0}))
+	skipped=$((skipped + ${s:-0}))
+}
+
+run_suite() {	# run_suite NAME [configure args]
+	name=$1
+	shift
+	dir="$top/build/$name"
+	echo "=== $name: build"
+	if ! "$top/scripts/build.sh" "$dir" "$@"; then
+		echo "=== $name: BUILD FAILED"
+		failed=$((failed + 1))
+		return
+	fi
+	echo "=== $name: make check"
+	(cd "$dir" && make -j2 check) || true
+	if [ -f "$dir/test-suite.log" ]; then
+		count "$dir/test-suite.log"
+		grep -E '^(FAIL|ERROR|XPASS):' "$dir/test-suite.log" || true
+	else
+		echo "=== $name: no test-suite.log"
+		failed=$((failed + 1))
+	fi
+}
+
+run_suite plain
+run_suite sanitize --enable-sanitizers
+
+if [ "${MW_SKIP_DISTCHECK:-}" = "" ]; then
+	echo "=== distcheck"
+	if (cd "$top/build/plain" && make -j2 distcheck >distcheck.log 2>&1); then
+		passed=$((passed + 1))
+		echo "PASS: make distcheck"
+	else
+		failed=$((failed + 1))
+		echo "FAIL: make distcheck (see build/plain/distcheck.log)"
+		tail -30 "$top/build/plain/distcheck.log"
+	fi
+fi
+
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
