@@ -75,6 +75,16 @@ const struct mw_option mw_options[] = {
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
 	/* --- TLS audit (issue 9) --- */
+	{ "tls_subject_tag", MW_OPT_STRING, OFF(tls_subject_tag), "[UNENCRYPTED]", UNBOUNDED,
+	  NULL, "Subject prefix for tls_warn subject, added when the message reached us in clear "
+	  "text (at most 63 bytes; non-ASCII is written as RFC 2047 encoded-words)" },
+	{ "tls_own_hosts", MW_OPT_STRING, OFF(tls_own_hosts), "", UNBOUNDED, NULL,
+	  "host names of our own MTAs (separated by spaces or commas) besides the MTA's j macro "
+	  "and hostname: Received fields they wrote are trusted, all below them are claims" },
+	{ "tls_internal_networks", MW_OPT_STRING, OFF(tls_internal_networks),
+	  "127.0.0.0/8 ::1/128", UNBOUNDED, NULL,
+	  "networks (CIDR, separated by spaces or commas) of our own infrastructure: an "
+	  "unencrypted hop from there to one of our hosts counts as internal, not clear text" },
 };
 const size_t mw_noptions = sizeof(mw_options) / sizeof(mw_options[0]);
 

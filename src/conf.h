@@ -72,6 +72,9 @@ struct mw_conf {
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
 	/* --- TLS audit (issue 9) --- */
+	char	*tls_subject_tag;	/* Subject prefix for tls_warn = subject */
+	char	*tls_own_hosts;		/* our MTAs: Received fields they wrote are trusted */
+	char	*tls_internal_networks;	/* CIDR list: hops from here to our hosts are internal */
 };
 
 extern const struct mw_option mw_options[];

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "generation.h"
+#include "tls.h"	/* issue 9 */
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct mw_generation *current;
@@ -49,6 +50,8 @@ mw_generation_build(const char *conf_path, bool missing_ok, unsigned long id,
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
+	/* --- TLS audit (issue 9) --- */
+	mw_tls_conf_check(g->conf, diag);
 
 	if (diag->nerrors > errors_before)
 		goto fail;

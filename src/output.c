@@ -127,14 +127,23 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 		kv(b, "spf_domain", v->spf.domain);
 	}
 	/* --- TLS audit (issue 9) --- */
-	if (v->tls.status == MW_STAGE_DONE) {
+	if (v->tls.status != MW_STAGE_NOT_RUN &&
+	    !kv_stage_unfinished(b, "tls", v->tls.status, v->tls.reason)) {
 		if (v->tls.encrypted) {
 			kv(b, "tls", v->tls.version);
 			kv(b, "cipher", v->tls.cipher);
-			mw_buf_printf(b, " bits=%d", v->tls.bits);
+			mw_buf_printf(b, " bits=%d tls_cert=%s", v->tls.bits,
+			    v->tls.cert_verified ? "verified" :
+			    v->tls.cert_presented ? "unverified" : "none");
 		} else
 			mw_buf_puts(b, " tls=none");
-		mw_buf_printf(b, " earlier_cleartext_hops=%d", v->tls.earlier_clear);
+		mw_buf_printf(b, " earlier_cleartext_hops=%d earlier_claimed_hops=%d",
+		    v->tls.earlier_clear, v->tls.earlier_claimed);
+		if (v->tls.earlier_clear > 0) {
+			kv(b, "first_cleartext_hop", v->tls.first_clear_host);
+			mw_buf_printf(b, " first_cleartext_hop_trust=%s",
+			    v->tls.first_clear_claimed ? "claimed" : "ours");
+		}
 	}
 	mw_buf_printf(b, " elapsed_ms=%.2f", v->elapsed_ms);
 	return b->truncated ? -1 : 0;
@@ -272,15 +281,31 @@ mw_output_json(const struct mw_envelope *env, const struct mw_verdict *v, const 
 		mw_buf_putc(b, '}');
 	}
 	/* --- TLS audit (issue 9) --- */
-	if (json_stage_open(b, "tls", v->tls.status, NULL)) {
+	if (json_stage_open(b, "tls", v->tls.status, v->tls.reason)) {
 		mw_buf_puts(b, ",\"version\":");
 		json_str(b, v->tls.encrypted ? v->tls.version : NULL);
 		mw_buf_puts(b, ",\"cipher\":");
 		json_str(b, v->tls.encrypted ? v->tls.cipher : NULL);
-		mw_buf_printf(b, ",\"bits\":%d,\"cert_verified\":%s,\"earlier_clear_hops\":%d,"
-		    "\"earlier_encrypted_hops\":%d,\"earlier_unknown_hops\":%d}",
-		    v->tls.bits, v->tls.cert_verified ? "true" : "false", v->tls.earlier_clear,
-		    v->tls.earlier_encrypted, v->tls.earlier_unknown);
+		mw_buf_printf(b, ",\"bits\":%d,\"cert_verified\":%s,\"cert_presented\":%s,"
+		    "\"earlier_clear_hops\":%d,\"earlier_encrypted_hops\":%d,"
+		    "\"earlier_unknown_hops\":%d,\"earlier_internal_hops\":%d,"
+		    "\"earlier_claimed_hops\":%d,\"received_fields\":%d,\"hops_truncated\":%s,"
+		    "\"first_clear_hop\":",
+		    v->tls.bits, v->tls.cert_verified ? "true" : "false",
+		    v->tls.cert_presented ? "true" : "false", v->tls.earlier_clear,
+		    v->tls.earlier_encrypted, v->tls.earlier_unknown, v->tls.earlier_internal,
+		    v->tls.earlier_claimed, v->tls.received_fields,
+		    v->tls.hops_truncated ? "true" : "false");
+		if (v->tls.earlier_clear > 0) {
+			mw_buf_puts(b, "{\"host\":");
+			json_str(b, v->tls.first_clear_host);
+			mw_buf_puts(b, ",\"by\":");
+			json_str(b, v->tls.first_clear_by);
+			mw_buf_printf(b, ",\"claimed\":%s}",
+			    v->tls.first_clear_claimed ? "true" : "false");
+		} else
+			mw_buf_puts(b, "null");
+		mw_buf_putc(b, '}');
 	}
 	mw_buf_printf(b, ",\"elapsed_ms\":%.3f}", v->elapsed_ms);
 	return b->truncated ? -1 : 0;

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "scan.h"
+#include "tls.h"	/* issue 9 */
 
 const char *const mw_own_headers[] = {
 	"X-Mailwarden-*",
@@ -146,6 +147,8 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 		goto done;
 
 	/* --- TLS audit (issue 9) --- */
+	if (mw_tls_audit(&ctx) < 0)
+		goto fail;
 	/* --- MIME model (issue 3) --- */
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */

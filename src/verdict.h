@@ -80,15 +80,24 @@ struct mw_spf_result {			/* issue 7 */
 
 struct mw_tls_result {			/* issue 9 */
 	enum mw_stage_status status;
+	const char *reason;		/* why skipped, static string */
 	bool	 encrypted;		/* this hop */
 	char	 version[32];
 	char	 cipher[128];
 	int	 bits;
 	bool	 cert_verified;
+	bool	 cert_presented;	/* the client sent a certificate ({cert_subject}) */
+	/* Earlier hops, from the Received chain below our own field. */
 	int	 earlier_encrypted;
 	int	 earlier_clear;
 	int	 earlier_unknown;
-	char	 first_clear_host[256];
+	int	 earlier_internal;
+	int	 earlier_claimed;	/* of these, written by hosts outside our control */
+	int	 received_fields;	/* Received fields in the message */
+	bool	 hops_truncated;	/* more fields than were examined */
+	char	 first_clear_host[256];	/* nearest clear hop: sending host ... */
+	char	 first_clear_by[256];	/* ... and receiving host */
+	bool	 first_clear_claimed;	/* that hop is a claim, not our own record */
 };
 
 struct mw_policy_result {		/* issue 8 */
@@ -128,5 +137,14 @@ int	mw_verdict_add_header(struct mw_verdict *v, const char *name, const char *va
 int	mw_verdict_delete_header(struct mw_verdict *v, const char *name, unsigned index);
 int	mw_verdict_change_header(struct mw_verdict *v, const char *name, unsigned index,
 	    const char *value);
+
+/* Prefix the Subject with tag (issue 9; shared with the spam stage's subject action).
+ * Prefixes from several stages merge into one change: a later call prefixes the value
+ * an earlier one set.  A tag that is not plain printable ASCII is written as RFC 2047
+ * encoded-words; a Subject that already starts with the tag is left alone; a message
+ * without Subject gets one.  -1 on ENOMEM. */
+struct mw_message;
+int	mw_verdict_prefix_subject(struct mw_verdict *v, const struct mw_message *m,
+	    const char *tag);
 
 #endif
