@@ -29,6 +29,8 @@ add clamav-testfiles
 # --- customers and policy (issue 8) ---
 # --- TLS audit (issue 9) ---
 # --- postmaster's view (issue 10) ---
+# --- Sendmail end-to-end test (issue 11): the unpacked sendmail-bin's libraries, m4 ---
+add m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 util-linux
 
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks a debconf question on install; answer it so nothing waits for input.
@@ -46,4 +48,6 @@ if [ -n "$missing" ]; then
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing
 fi
+# Sendmail is unpacked into a private prefix, never installed (it conflicts with Postfix).
+"$(dirname "$0")/fetch-sendmail.sh" >/dev/null
 echo "install-deps: all packages present"
