@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "policy.h"	/* choice names of the policy options (issue 8) */
 
 const char *const mw_log_facility_names[] = {
 	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
@@ -74,6 +75,42 @@ const struct mw_option mw_options[] = {
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
+	{ "customers", MW_OPT_STRING, OFF(customers), "", UNBOUNDED, NULL,
+	  "customers file (doc/CUSTOMERS.md): per-recipient opt-in to spam and virus filtering; "
+	  "a recipient no entry matches is not filtered. Empty = no file: every recipient is "
+	  "filtered with the default_* settings" },
+	{ "local_part_case", MW_OPT_ENUM, OFF(local_part_case), "insensitive", 0, 0,
+	  mw_local_part_case_names,
+	  "how customers mailbox keys compare local parts (domains are always case-insensitive)" },
+	{ "recipient_delimiter", MW_OPT_STRING, OFF(recipient_delimiter), "+", UNBOUNDED, NULL,
+	  "characters that start an address extension (like Postfix's recipient_delimiter): "
+	  "user+ext@domain is looked up as itself, then as user@domain; empty = none" },
+	{ "mixed_policy", MW_OPT_ENUM, OFF(mixed_policy), "defer", 0, 0, mw_mixed_policy_names,
+	  "recipients of one message whose filtering differs: defer (the later ones get "
+	  "452 4.5.3 and are retried separately) or strictest (accept all, apply the strongest "
+	  "filtering of them all)" },
+	{ "trusted_networks", MW_OPT_STRING, OFF(trusted_networks), "", UNBOUNDED, NULL,
+	  "client networks (CIDR, separated by spaces or commas) whose mail gets the submission "
+	  "policy like authenticated submissions; empty = none" },
+	{ "submission_spam", MW_OPT_BOOL, OFF(submission_spam), "no", UNBOUNDED, NULL,
+	  "spam filtering for authenticated submissions and trusted networks" },
+	{ "submission_virus", MW_OPT_BOOL, OFF(submission_virus), "yes", UNBOUNDED, NULL,
+	  "virus scanning for authenticated submissions and trusted networks" },
+	{ "default_spam_threshold", MW_OPT_DOUBLE, OFF(default_spam_threshold), "5.0", -1000, 1000,
+	  NULL, "spam score at or above which a message is spam, unless a customers entry says" },
+	{ "default_spam_reject_threshold", MW_OPT_DOUBLE, OFF(default_spam_reject_threshold), "0",
+	  0, 1000, NULL,
+	  "with spam_action reject: reject only at or above this score and tag between; 0 = none" },
+	{ "default_spam_action", MW_OPT_ENUM, OFF(default_spam_action), "tag", 0, 0,
+	  mw_spam_action_names, "what happens to spam unless a customers entry says" },
+	{ "default_subject_tag", MW_OPT_STRING, OFF(default_subject_tag), "[SPAM]", UNBOUNDED, NULL,
+	  "Subject prefix for spam_action subject (at most 63 bytes of UTF-8)" },
+	{ "default_virus_action", MW_OPT_ENUM, OFF(default_virus_action), "reject", 0, 0,
+	  mw_virus_action_names, "what happens to infected mail unless a customers entry says" },
+	{ "default_spf_fail_action", MW_OPT_ENUM, OFF(default_spf_fail_action), "none", 0, 0,
+	  mw_spf_fail_action_names, "what happens on SPF fail unless a customers entry says" },
+	{ "default_tls_warn", MW_OPT_ENUM, OFF(default_tls_warn), "log", 0, 0, mw_tls_warn_names,
+	  "how cleartext hops are reported unless a customers entry says" },
 	/* --- TLS audit (issue 9) --- */
 	{ "tls_subject_tag", MW_OPT_STRING, OFF(tls_subject_tag), "[UNENCRYPTED]", UNBOUNDED,
 	  NULL, "Subject prefix for tls_warn subject, added when the message reached us in clear "

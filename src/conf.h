@@ -71,6 +71,20 @@ struct mw_conf {
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
+	char	*customers;		/* customers file; empty = filter every recipient */
+	int	 local_part_case;	/* enum mw_local_part_case */
+	char	*recipient_delimiter;	/* extension characters stripped for lookup */
+	int	 mixed_policy;		/* enum mw_mixed_policy */
+	char	*trusted_networks;	/* CIDR list: clients that get the submission policy */
+	bool	 submission_spam;	/* spam filtering for authenticated/trusted clients */
+	bool	 submission_virus;	/* virus scanning for authenticated/trusted clients */
+	double	 default_spam_threshold;	/* built-in policy values that customers */
+	double	 default_spam_reject_threshold;	/* entries inherit unless they set them */
+	int	 default_spam_action;
+	char	*default_subject_tag;
+	int	 default_virus_action;
+	int	 default_spf_fail_action;
+	int	 default_tls_warn;
 	/* --- TLS audit (issue 9) --- */
 	char	*tls_subject_tag;	/* Subject prefix for tls_warn = subject */
 	char	*tls_own_hosts;		/* our MTAs: Received fields they wrote are trusted */

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "generation.h"
+#include "customers.h"	/* issue 8 */
+#include "policy.h"	/* issue 8 */
 #include "tls.h"	/* issue 9 */
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -21,6 +23,8 @@ generation_free(struct mw_generation *g)
 	if (g == NULL)
 		return;
 	/* Stage objects are freed here as the stages arrive (issues 4, 6, 7, 8). */
+	mw_customers_free(g->customers);		/* issue 8 */
+	mw_policy_config_free(g->policy);		/* issue 8 */
 	mw_conf_free(g->conf);
 	free(g);
 }
@@ -50,6 +54,15 @@ mw_generation_build(const char *conf_path, bool missing_ok, unsigned long id,
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
+	g->policy = mw_policy_config_build(g->conf, diag);
+	if (g->conf->customers[0] != '\0') {
+		struct mw_customers_opts co = {
+			.local_part_case_sensitive =
+			    g->conf->local_part_case == MW_LOCAL_PART_SENSITIVE,
+			.recipient_delimiter = g->conf->recipient_delimiter,
+		};
+		g->customers = mw_customers_load(g->conf->customers, &co, diag);
+	}
 	/* --- TLS audit (issue 9) --- */
 	mw_tls_conf_check(g->conf, diag);
 

@@ -18,6 +18,7 @@ struct mw_ruleset;	/* issue 4 */
 struct mw_av;		/* issue 6 */
 struct mw_spf;		/* issue 7 */
 struct mw_customers;	/* issue 8 */
+struct mw_policy_config;	/* issue 8 */
 
 struct mw_generation {
 	unsigned long	 id;
@@ -32,7 +33,8 @@ struct mw_generation {
 	/* --- SPF (issue 7) --- */
 	struct mw_spf	*spf;
 	/* --- customers and policy (issue 8) --- */
-	struct mw_customers *customers;
+	struct mw_customers *customers;	/* NULL when no customers file is configured */
+	struct mw_policy_config *policy; /* base/submission policies, trusted networks */
 };
 
 /* Build a generation from the config file (NULL or missing with missing_ok = embedded

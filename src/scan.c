@@ -58,13 +58,24 @@ stage_strip_forged(struct mw_scan_ctx *ctx)
 	return 0;
 }
 
-static void
+/*
+ * customers and policy (issue 8): every recipient's policy and the message's
+ * effective one (the milter already deferred recipients whose filtering differs, or
+ * mixed_policy=strictest merged them).  Returns 1 when no recipient is opted in to
+ * anything: then nothing is scanned.  -1 = the policy could not be determined.
+ */
+static int
 stage_policy(struct mw_scan_ctx *ctx)
 {
-	/* Issue 8 replaces this with the customers lookup for every recipient. */
-	mw_policy_builtin(&ctx->policy);
+	bool mixed;
+
+	if (mw_policy_effective(ctx->gen, ctx->env, &ctx->policy, &mixed) < 0) {
+		ctx->v->policy.status = MW_STAGE_ERROR;
+		return -1;
+	}
 	ctx->v->policy.status = MW_STAGE_DONE;
 	ctx->v->policy.effective = ctx->policy;
+	return mw_policy_filters_anything(&ctx->policy) ? 0 : 1;
 }
 
 static void
@@ -134,6 +145,17 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 	v->size = total_size;
 	mw_message_init(&ctx.msg);
 
+	/* Policy first: mail for recipients who opted out of everything is not even
+	 * parsed (issue 8). */
+	switch (stage_policy(&ctx)) {
+	case -1:
+		goto fail;
+	case 1:
+		skip_all(v, "opted_out");
+		mw_verdict_propose(v, MW_ACTION_ACCEPT, "policy", 0, NULL, NULL);
+		goto done;
+	}
+
 	lim.max_header_count = (size_t)gen->conf->max_header_count;
 	lim.max_header_size = (size_t)gen->conf->max_header_size;
 	if (mw_message_parse(&ctx.msg, data, len, &lim) < 0)
@@ -142,7 +164,6 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 
 	if (stage_strip_forged(&ctx) < 0)
 		goto fail;
-	stage_policy(&ctx);
 	if (stage_size_limit(&ctx, total_size))
 		goto done;
 
