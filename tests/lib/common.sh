@@ -223,8 +223,8 @@ start_mailwarden() {
 	"$MW_BUILDDIR/mailwarden" -f -c "$MW_CONF" "$@" </dev/null >"$MW_TMP/mailwarden.stdout" 2>"$MW_STDERR" &
 	MW_PID=$!
 	at_exit "mw_kill_leftover $MW_PID"
-	if ! py wait-listen "$MW_SOCKET" "${MW_START_TIMEOUT:-20}" 2>"$MW_TMP/wait.err"; then
-		if ! kill -0 "$MW_PID" 2>/dev/null; then
+	if ! py wait-listen "$MW_SOCKET" "${MW_START_TIMEOUT:-20}" "$MW_PID" 2>"$MW_TMP/wait.err"; then
+		if mw_not_running "$MW_PID"; then
 			local rc=0
 			wait "$MW_PID" || rc=$?
 			MW_PID=

@@ -2,8 +2,9 @@
 """mwtest.py - small helpers for the shell test harness (tests/lib/*.sh).
 
 Subcommands (each bounded in time, exit 0 on success, 1 with a message on failure):
-  wait-listen SPEC TIMEOUT      wait until a milter socket (unix:/p, local:/p,
-                                inet:port@host) accepts a connection
+  wait-listen SPEC TIMEOUT [PID]  wait until a milter socket (unix:/p, local:/p,
+                                inet:port@host) accepts a connection; give up
+                                early when process PID has exited
   port-free PORT                exit 0 if nothing listens on 127.0.0.1:PORT and we can bind it
   smtp HOST PORT FILE [--from A] [--rcpt A]... [--helo N] [--timeout S]
                                 send FILE (RFC 5322 bytes) by SMTP; print every
@@ -40,11 +41,22 @@ def parse_spec(spec):
     die("unsupported socket spec %r" % spec)
 
 
-def wait_listen(spec, timeout):
+def process_alive(pid):
+    try:
+        with open("/proc/%s/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
+def wait_listen(spec, timeout, pid=None):
     family, addr = parse_spec(spec)
     deadline = time.monotonic() + float(timeout)
     last = None
     while time.monotonic() < deadline:
+        if pid is not None and not process_alive(pid):
+            die("process %s exited before %s accepted connections" % (pid, spec))
         s = socket.socket(family, socket.SOCK_STREAM)
         s.settimeout(1.0)
         try:
@@ -220,8 +232,8 @@ def main():
     if len(sys.argv) < 2:
         die("usage: mwtest.py COMMAND ...")
     cmd, argv = sys.argv[1], sys.argv[2:]
-    if cmd == "wait-listen" and len(argv) == 2:
-        return wait_listen(argv[0], argv[1])
+    if cmd == "wait-listen" and len(argv) in (2, 3):
+        return wait_listen(*argv)
     if cmd == "port-free" and len(argv) == 1:
         return port_free(argv[0])
     if cmd == "smtp":
