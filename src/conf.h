@@ -67,6 +67,13 @@ struct mw_conf {
 	long	 max_header_size;	/* one header field, unfolded */
 	char	*authserv_id;		/* empty = the MTA's j macro */
 
+	/* --- MIME model (issue 3) --- */
+	long	 mime_max_depth;	/* nesting of multiparts and message/rfc822 */
+	long	 mime_max_parts;
+	long	 mime_max_part_size;	/* decoded bytes kept per text part */
+	long	 mime_max_text;		/* text given to the rules, per view */
+	long	 mime_max_uris;
+
 	/* --- spam rules (issue 4) --- */
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */

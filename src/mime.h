@@ -51,4 +51,60 @@ const struct mw_views *mw_mime_views(const struct mw_message *m);
 /* Decoded (RFC 2047, UTF-8) value of the nth field `name`, or NULL. Owned by the model. */
 const char *mw_mime_header_decoded(const struct mw_message *m, const char *name, size_t nth);
 
+/* --- beyond the contract: what the postmaster's dump and later eval tests read --- */
+
+enum mw_part_flag {
+	MW_PART_TRUNCATED	= 1u << 0,	/* decoded text cut at max_part_decoded */
+	MW_PART_BAD_BASE64	= 1u << 1,	/* characters outside the base64 alphabet */
+	MW_PART_CHARSET_SNIFFED	= 1u << 2,	/* no charset declared: guessed */
+	MW_PART_CHARSET_UNKNOWN	= 1u << 3,	/* declared charset unknown to iconv */
+	MW_PART_CHARSET_MISMATCH = 1u << 4,	/* declared charset wrong (text was UTF-8) */
+	MW_PART_CHARSET_REPLACED = 1u << 5,	/* bytes replaced by U+FFFD */
+	MW_PART_NOT_DECODED	= 1u << 6,	/* text part skipped: a limit was reached */
+	MW_PART_EMPTY		= 1u << 7,	/* no content at all */
+};
+const char *mw_mime_part_flag_name(unsigned bit);
+
+struct mw_mime_part {
+	char	*id;			/* "1", "1.2", "1.2.1": IMAP-style part number */
+	unsigned depth;			/* 0 = the message's top-level entity */
+	char	*type;			/* "text/plain", lower-case */
+	char	*charset;		/* declared, or NULL */
+	char	*charset_used;		/* what the text was converted from, or NULL */
+	char	*encoding;		/* transfer encoding ("base64", ...), or NULL */
+	char	*disposition;		/* "inline" / "attachment", or NULL */
+	char	*filename;		/* decoded, or NULL */
+	size_t	 raw_size;		/* bytes of (encoded) content in the message */
+	size_t	 decoded_size;		/* bytes after transfer decoding (kept ones) */
+	size_t	 text_size;		/* UTF-8 bytes given to the views */
+	unsigned flags;			/* enum mw_part_flag */
+	bool	 is_multipart;
+	bool	 is_message;		/* message/rfc822 (its content is the next parts) */
+};
+
+struct mw_mime_address {
+	char	*name;			/* display name, decoded UTF-8, or NULL */
+	char	*addr;			/* local@domain as written, or "" */
+};
+
+/* All parts in document order; *n receives the count. */
+const struct mw_mime_part *mw_mime_parts(const struct mw_message *m, size_t *n);
+/* Addresses of all occurrences of an address header (From, To, Cc, Bcc, Reply-To,
+ * Sender, Resent-From, Resent-To, Resent-Cc, Return-Path, Errors-To...), or NULL. */
+const struct mw_mime_address *mw_mime_addresses(const struct mw_message *m, const char *name,
+	    size_t *n);
+/* HTML structure facts summed over the HTML parts (see html.h), never NULL once
+ * built. */
+struct mw_html_facts;
+const struct mw_html_facts *mw_mime_html(const struct mw_message *m);
+/* Details of each URI in views->uri (same order): host, flags (see uri.h). */
+struct mw_uri;
+const struct mw_uri *mw_mime_uri_details(const struct mw_message *m, size_t *n);
+/* GMime parser warnings seen (bit 1u << code, GMimeParserWarning codes). */
+unsigned mw_mime_parser_warnings(const struct mw_message *m);
+
+/* The model as a JSON object (the `mailwarden --dump-parts` output, doc/FORMATS.md). */
+struct mw_buf;
+int	mw_mime_dump_json(const struct mw_message *m, struct mw_buf *out);
+
 #endif

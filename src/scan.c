@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "scan.h"
+#include "mime.h"	/* issue 3 */
 #include "tls.h"	/* issue 9 */
 
 const char *const mw_own_headers[] = {
@@ -171,6 +172,20 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 	if (mw_tls_audit(&ctx) < 0)
 		goto fail;
 	/* --- MIME model (issue 3) --- */
+	/* Built for every scanned message: its flags go to the log whatever the policy,
+	 * and it costs about 0.2 ms per corpus message (doc/PERFORMANCE.md). */
+	{
+		const struct mw_mime_limits ml = {
+			.max_depth = (size_t)ctx.conf->mime_max_depth,
+			.max_parts = (size_t)ctx.conf->mime_max_parts,
+			.max_part_decoded = (size_t)ctx.conf->mime_max_part_size,
+			.max_text = (size_t)ctx.conf->mime_max_text,
+			.max_uris = (size_t)ctx.conf->mime_max_uris,
+		};
+
+		if (mw_mime_build(&ctx.msg, &ml) < 0)
+			goto fail;
+	}
 	/* --- virus scanning (issue 6) --- */
 	/* --- SPF (issue 7) --- */
 	/* --- spam rules (issue 4) --- */
@@ -182,6 +197,7 @@ fail:
 	rc = -1;
 done:
 	v->msg_flags = ctx.msg.flags;
+	mw_mime_free(&ctx.msg);		/* issue 3: mw_message_free leaves the model */
 	mw_message_free(&ctx.msg);
 	v->elapsed_ms = now_ms() - t0;
 	return rc;
