@@ -21,6 +21,8 @@ const char *const mw_log_facility_names[] = {
 };
 static const char *const oversize_names[] = { "accept", "tempfail", "reject", NULL };
 static const char *const log_format_names[] = { "kv", "json", NULL };
+/* --- postmaster's view (issue 10) --- */
+const char *const mw_log_addresses_names[] = { "full", "domain", "hash", NULL };
 
 #define OFF(f)		offsetof(struct mw_conf, f)
 #define UNBOUNDED	1, 0
@@ -136,6 +138,14 @@ const struct mw_option mw_options[] = {
 	  "127.0.0.0/8 ::1/128", UNBOUNDED, NULL,
 	  "networks (CIDR, separated by spaces or commas) of our own infrastructure: an "
 	  "unencrypted hop from there to one of our hosts counts as internal, not clear text" },
+	/* --- postmaster's view (issue 10) --- */
+	{ "log_addresses", MW_OPT_ENUM, OFF(log_addresses), "full", 0, 0, mw_log_addresses_names,
+	  "how mail addresses appear in log records: full; domain (\"@example.com\"); or hash "
+	  "(\"h:<16 hex>@example.com\", HMAC-SHA256 keyed with log_hash_key over the lower-cased "
+	  "address, so mailwarden-report --address can still find one address)" },
+	{ "log_hash_key", MW_OPT_STRING, OFF(log_hash_key), "", UNBOUNDED, NULL,
+	  "secret key for log_addresses = hash (at least 16 characters; keep this file "
+	  "unreadable to others); required when log_addresses = hash" },
 };
 const size_t mw_noptions = sizeof(mw_options) / sizeof(mw_options[0]);
 
@@ -410,6 +420,16 @@ parse_file(struct mw_conf *c, FILE *fp, const char *path, struct mw_diag *diag)
 	return diag->nerrors ? -1 : 0;
 }
 
+/* --- postmaster's view (issue 10) --- */
+/* A hash without a real secret could be reversed by hashing guessed addresses. */
+static void
+check_log_addresses(const struct mw_conf *c, struct mw_diag *diag)
+{
+	if (c->log_addresses == MW_LOG_ADDR_HASH && strlen(c->log_hash_key) < 16)
+		mw_diag_error(diag, c->path, 0,
+		    "log_addresses = hash needs log_hash_key of at least 16 characters");
+}
+
 struct mw_conf *
 mw_conf_load(const char *path, bool missing_ok, struct mw_diag *diag)
 {
@@ -438,6 +458,7 @@ mw_conf_load(const char *path, bool missing_ok, struct mw_diag *diag)
 			fclose(fp);
 		}
 	}
+	check_log_addresses(c, diag);	/* issue 10: options that depend on each other */
 	if (diag->nerrors > errs_before) {
 		mw_conf_free(c);
 		return NULL;

@@ -40,6 +40,9 @@ struct mw_option {
 
 enum mw_oversize_action { MW_OVERSIZE_ACCEPT, MW_OVERSIZE_TEMPFAIL, MW_OVERSIZE_REJECT };
 enum mw_log_format { MW_LOG_KV, MW_LOG_JSON };
+/* --- postmaster's view (issue 10) --- */
+enum mw_log_addresses { MW_LOG_ADDR_FULL, MW_LOG_ADDR_DOMAIN, MW_LOG_ADDR_HASH };
+extern const char *const mw_log_addresses_names[];
 
 struct mw_conf {
 	char	*path;			/* file it came from, or NULL for embedded defaults */
@@ -96,6 +99,9 @@ struct mw_conf {
 	char	*tls_subject_tag;	/* Subject prefix for tls_warn = subject */
 	char	*tls_own_hosts;		/* our MTAs: Received fields they wrote are trusted */
 	char	*tls_internal_networks;	/* CIDR list: hops from here to our hosts are internal */
+	/* --- postmaster's view (issue 10) --- */
+	int	 log_addresses;		/* enum mw_log_addresses */
+	char	*log_hash_key;		/* HMAC key for log_addresses = hash */
 };
 
 extern const struct mw_option mw_options[];

@@ -7,9 +7,13 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "conf.h"
+#include "logaddr.h"
 #include "message.h"
 #include "output.h"
 
@@ -72,18 +76,289 @@ kv_stage_unfinished(struct mw_buf *b, const char *key, enum mw_stage_status st,
 	return true;
 }
 
+/* --- postmaster's view (issue 10) --- */
+
+static void
+put_addr(const struct mw_generation *g, struct mw_buf *b, const char *addr)
+{
+	const struct mw_conf *c = g ? g->conf : NULL;
+
+	mw_logaddr_put(b, c ? c->log_addresses : MW_LOG_ADDR_FULL,
+	    c ? c->log_hash_key : NULL, addr);
+}
+
+/* A log value that is also safe inside a comma-separated list. */
+static void
+put_list_item(struct mw_buf *b, const char *s)
+{
+	const char *comma;
+
+	if (s == NULL || *s == '\0') {
+		mw_buf_putc(b, '-');
+		return;
+	}
+	while ((comma = strchr(s, ',')) != NULL) {
+		if (comma > s)
+			mw_buf_log_value(b, s, (size_t)(comma - s));
+		mw_buf_puts(b, "\\x2C");
+		s = comma + 1;
+	}
+	if (*s)
+		mw_buf_log_value(b, s, strlen(s));
+}
+
+/* "customers=a,b" when the recipients belong to more than one customer key, so the
+ * message line alone answers "which customers got this" (the report counts it for each). */
+static void
+put_customer_keys(const struct mw_generation *g, const struct mw_envelope *env,
+    struct mw_buf *b)
+{
+	struct mw_policy p;
+	char (*keys)[MW_POLICY_KEY_MAX];
+	size_t i, j, n = 0;
+
+	if (g == NULL || env->nrcpts < 2)
+		return;
+	if ((keys = calloc(env->nrcpts, sizeof(*keys))) == NULL)
+		return;		/* customer= still names the effective key */
+	for (i = 0; i < env->nrcpts; i++) {
+		if (mw_policy_lookup(g, env, env->rcpts[i], &p) < 0)
+			continue;
+		for (j = 0; j < n && strcmp(keys[j], p.key) != 0; j++)
+			;
+		if (j == n)
+			memcpy(keys[n++], p.key, sizeof(p.key));
+	}
+	if (n > 1) {
+		mw_buf_puts(b, " customers=");
+		for (i = 0; i < n; i++) {
+			if (i)
+				mw_buf_putc(b, ',');
+			put_list_item(b, keys[i]);
+		}
+	}
+	free(keys);
+}
+
+static bool
+json_wanted(const struct mw_generation *g)
+{
+	return g != NULL && g->conf != NULL && g->conf->log_format == MW_LOG_JSON;
+}
+
+/* Keys whose values are numbers in the JSON form; every other value is a string. */
+static bool
+key_is_numeric(const char *k, size_t n)
+{
+	static const char *const numeric[] = {
+		"rcpts", "size", "score", "required", "bits", "earlier_cleartext_hops",
+		"rcpt_index", "generation", NULL
+	};
+	size_t i;
+
+	if (n > 3 && memcmp(k + n - 3, "_ms", 3) == 0)
+		return true;
+	for (i = 0; numeric[i]; i++)
+		if (strlen(numeric[i]) == n && memcmp(numeric[i], k, n) == 0)
+			return true;
+	return false;
+}
+
+static bool
+key_is_list(const char *k, size_t n)
+{
+	return (n == 5 && memcmp(k, "rules", 5) == 0) || (n == 5 && memcmp(k, "flags", 5) == 0) ||
+	    (n == 9 && memcmp(k, "customers", 9) == 0) || (n == 6 && memcmp(k, "checks", 6) == 0);
+}
+
+static bool
+is_json_number(const char *s, size_t n)
+{
+	size_t i = 0, digits = 0;
+
+	if (i < n && s[i] == '-')
+		i++;
+	if (i < n && s[i] == '0' && i + 1 < n && s[i + 1] != '.')
+		return false;
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	if (digits == 0)
+		return false;
+	if (i < n && s[i] == '.') {
+		for (i++, digits = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+		if (digits == 0)
+			return false;
+	}
+	return i == n;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Undo mw_buf_log_value's \xHH escapes, then write a JSON string. */
+static void
+json_unescaped(struct mw_buf *b, const char *s, size_t n)
+{
+	char small[256] = { 0 }, *raw = small;
+	size_t i, o = 0;
+
+	if (n > sizeof(small) && (raw = malloc(n)) == NULL) {
+		mw_buf_json_str(b, s, n);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int hi, lo;
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' &&
+		    (hi = hexval(s[i + 2])) >= 0 && (lo = hexval(s[i + 3])) >= 0) {
+			raw[o++] = (char)(hi << 4 | lo);
+			i += 3;
+		} else
+			raw[o++] = s[i];
+	}
+	mw_buf_json_str(b, raw, o);
+	if (raw != small)
+		free(raw);
+}
+
+/*
+ * The JSON record is the key=value record converted, so both forms carry exactly
+ * the same fields whatever each stage adds: "-" becomes null, list keys become
+ * arrays, known numeric keys become numbers.
+ */
+static int
+kv_to_json(struct mw_buf *b, size_t start)
+{
+	char *kvtext;
+	const char *p, *end, *tok, *eq, *val, *item;
+	size_t klen, vlen;
+	bool first = true;
+
+	if ((kvtext = strndup(b->data + start, b->len - start)) == NULL)
+		return -1;
+	b->len = start;
+	b->data[start] = '\0';
+	mw_buf_putc(b, '{');
+	for (p = kvtext; *p; p = *end ? end + 1 : end) {
+		end = strchr(p, ' ');
+		if (end == NULL)
+			end = p + strlen(p);
+		tok = p;
+		if ((eq = memchr(tok, '=', (size_t)(end - tok))) == NULL)
+			continue;
+		klen = (size_t)(eq - tok);
+		val = eq + 1;
+		vlen = (size_t)(end - val);
+		if (!first)
+			mw_buf_putc(b, ',');
+		first = false;
+		mw_buf_json_str(b, tok, klen);
+		mw_buf_putc(b, ':');
+		if (key_is_list(tok, klen)) {
+			mw_buf_putc(b, '[');
+			if (!(vlen == 1 && val[0] == '-')) {
+				for (item = val; item <= val + vlen; ) {
+					const char *c = memchr(item, ',', (size_t)(val + vlen - item));
+					size_t ilen = c ? (size_t)(c - item) : (size_t)(val + vlen - item);
+					if (item != val)
+						mw_buf_putc(b, ',');
+					json_unescaped(b, item, ilen);
+					item += ilen + 1;
+				}
+			}
+			mw_buf_putc(b, ']');
+		} else if (vlen == 1 && val[0] == '-')
+			mw_buf_puts(b, "null");
+		else if (key_is_numeric(tok, klen) && is_json_number(val, vlen))
+			mw_buf_append(b, val, vlen);
+		else
+			json_unescaped(b, val, vlen);
+	}
+	mw_buf_putc(b, '}');
+	free(kvtext);
+	return b->truncated ? -1 : 0;
+}
+
+int
+mw_output_rcpt_records(const struct mw_generation *g, const struct mw_envelope *env,
+    const struct mw_verdict *v, size_t i, struct mw_buf *b)
+{
+	struct mw_policy p;
+	size_t start = b->len;
+	bool any = false;
+
+	if (i >= env->nrcpts) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (g == NULL || mw_policy_lookup(g, env, env->rcpts[i], &p) < 0)
+		p = v->policy.effective;
+	mw_buf_puts(b, "queue_id=");
+	mw_buf_log_value(b, env->queue_id, env->queue_id ? strlen(env->queue_id) : 0);
+	mw_buf_puts(b, " rcpt=");
+	put_addr(g, b, env->rcpts[i]);
+	mw_buf_printf(b, " rcpt_index=%zu", i + 1);
+	kv(b, "customer", p.key);
+	/* One transaction, one outcome: at end of message a milter cannot act per
+	 * recipient (FIELD-NOTES), so the recipient got the message's action. */
+	mw_buf_printf(b, " action=%s", mw_action_name(v->action));
+	if (v->reply.code)
+		mw_buf_printf(b, " reply=%d/%s", v->reply.code, v->reply.xcode);
+	mw_buf_puts(b, " checks=");
+	if (p.spam) {
+		mw_buf_puts(b, "spam");
+		any = true;
+	}
+	if (p.virus) {
+		mw_buf_puts(b, any ? ",virus" : "virus");
+		any = true;
+	}
+	if (!any)
+		mw_buf_putc(b, '-');
+	if (json_wanted(g) && kv_to_json(b, start) < 0)
+		return -1;
+	return b->truncated ? -1 : 0;
+}
+
+int
+mw_output_event(const struct mw_generation *g, struct mw_buf *b, const char *event, ...)
+{
+	size_t start = b->len;
+	const char *k, *val;
+	va_list ap;
+
+	mw_buf_puts(b, "event=");
+	mw_buf_log_value(b, event, strlen(event));
+	va_start(ap, event);
+	while ((k = va_arg(ap, const char *)) != NULL) {
+		val = va_arg(ap, const char *);
+		kv(b, k, val);
+	}
+	va_end(ap);
+	if (json_wanted(g) && kv_to_json(b, start) < 0)
+		return -1;
+	return b->truncated ? -1 : 0;
+}
+
 int
 mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *env,
     const struct mw_verdict *v, struct mw_buf *b)
 {
-	(void)g;
+	size_t start = b->len;	/* issue 10: the JSON form converts from here */
+
 	mw_buf_puts(b, "queue_id=");
 	mw_buf_log_value(b, env->queue_id, env->queue_id ? strlen(env->queue_id) : 0);
 	mw_buf_puts(b, " from=");
-	if (env->mail_from && env->mail_from[0] == '\0')
-		mw_buf_puts(b, "<>");
-	else
-		mw_buf_log_value(b, env->mail_from, env->mail_from ? strlen(env->mail_from) : 0);
+	put_addr(g, b, env->mail_from);		/* issue 10: log_addresses */
 	mw_buf_printf(b, " rcpts=%zu size=%zu action=%s", env->nrcpts, v->size,
 	    mw_action_name(v->action));
 	kv(b, "decided_by", v->decided_by);
@@ -95,6 +370,7 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 	if (v->skip_reason)
 		kv(b, "skipped", v->skip_reason);
 	kv(b, "customer", v->policy.effective.key);
+	put_customer_keys(g, env, b);		/* issue 10 */
 
 	/* --- spam rules (issue 4) --- */
 	if (!kv_stage_unfinished(b, "spam", v->spam.status, v->spam.reason)) {
@@ -153,6 +429,8 @@ static void
 json_key(struct mw_buf *b, const char *k)
 {
 	mw_buf_printf(b, ",\"%s\":", k);
+	if (json_wanted(g) && kv_to_json(b, start) < 0)		/* issue 10: log_format */
+		return -1;
 }
 
 static void

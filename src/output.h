@@ -18,4 +18,16 @@ int	mw_output_log_record(const struct mw_generation *g, const struct mw_envelope
 int	mw_output_json(const struct mw_envelope *env, const struct mw_verdict *v,
 	    const char *file, struct mw_buf *out);
 
+/* --- postmaster's view (issue 10) --- */
+/* The record for recipient i (0-based) of the message, without newline: queue id,
+ * recipient (per log_addresses), its customer key, the action it got and the checks
+ * its policy asked for.  The milter writes one per recipient after the message record. */
+int	mw_output_rcpt_records(const struct mw_generation *g, const struct mw_envelope *env,
+	    const struct mw_verdict *v, size_t i, struct mw_buf *out);
+/* A lifecycle record "event=NAME key=value ..." (or JSON per log_format): the
+ * variable arguments are key, value string pairs ending with a NULL key; a NULL
+ * value is written as "-".  Events: see doc/FORMATS.md, "Log records". */
+int	mw_output_event(const struct mw_generation *g, struct mw_buf *out, const char *event,
+	    ...) __attribute__((sentinel));
+
 #endif
