@@ -112,8 +112,6 @@ const struct mw_option mw_options[] = {
 	  "spam filtering for authenticated submissions and trusted networks" },
 	{ "submission_virus", MW_OPT_BOOL, OFF(submission_virus), "yes", UNBOUNDED, NULL,
 	  "virus scanning for authenticated submissions and trusted networks" },
-	{ "default_spam_threshold", MW_OPT_DOUBLE, OFF(default_spam_threshold), "5.0", -1000, 1000,
-	  NULL, "spam score at or above which a message is spam, unless a customers entry says" },
 	{ "default_spam_reject_threshold", MW_OPT_DOUBLE, OFF(default_spam_reject_threshold), "0",
 	  0, 1000, NULL,
 	  "with spam_action reject: reject only at or above this score and tag between; 0 = none" },

@@ -88,8 +88,9 @@ struct mw_conf {
 	char	*trusted_networks;	/* CIDR list: clients that get the submission policy */
 	bool	 submission_spam;	/* spam filtering for authenticated/trusted clients */
 	bool	 submission_virus;	/* virus scanning for authenticated/trusted clients */
-	double	 default_spam_threshold;	/* built-in policy values that customers */
-	double	 default_spam_reject_threshold;	/* entries inherit unless they set them */
+	/* built-in policy values that customers entries inherit unless they set them;
+	 * the threshold is spam_threshold from the spam rules section */
+	double	 default_spam_reject_threshold;
 	int	 default_spam_action;
 	char	*default_subject_tag;
 	int	 default_virus_action;

@@ -235,7 +235,7 @@ static void
 policy_from_conf(const struct mw_conf *c, struct mw_policy *p)
 {
 	mw_policy_builtin(p);
-	p->spam_threshold = c->default_spam_threshold;
+	p->spam_threshold = c->spam_threshold;	/* the spam rules section's option */
 	p->spam_reject_threshold = c->default_spam_reject_threshold;
 	p->spam_action = (enum mw_spam_action)c->default_spam_action;
 	snprintf(p->subject_tag, sizeof(p->subject_tag), "%s", c->default_subject_tag);

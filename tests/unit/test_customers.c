@@ -582,7 +582,7 @@ test_no_customers_file_filters_everyone(void **state)
 
 	(void)state;
 	mw_diag_init(&d);
-	assert_non_null(g = build_gen("default_spam_threshold = 6.5\n", NULL, &d));
+	assert_non_null(g = build_gen("spam_threshold = 6.5\n", NULL, &d));
 	assert_null(g->customers);
 	mw_envelope_init(&env);
 	assert_int_equal(mw_policy_lookup(g, &env, "anyone@anywhere.test", &p), 0);
