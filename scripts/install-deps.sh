@@ -29,8 +29,12 @@ add clamav-testfiles
 # --- customers and policy (issue 8) ---
 # --- TLS audit (issue 9) ---
 # --- postmaster's view (issue 10) ---
+# xmllint checks the HTML report; chromium renders it for `make check-browser`
+add libxml2-utils chromium
 # --- Sendmail end-to-end test (issue 11): the unpacked sendmail-bin's libraries, m4 ---
 add m4 libwrap0 liblockfile1 libdb5.3 libldap-2.5-0 libnsl2 libsasl2-2 libssl3 util-linux
+# --- Debian package and systemd unit checks (issue 11) ---
+add debhelper dh-autoreconf dpkg-dev systemd man-db git
 
 export DEBIAN_FRONTEND=noninteractive
 # Postfix asks a debconf question on install; answer it so nothing waits for input.

@@ -57,6 +57,15 @@ if [ "${MW_SKIP_DISTCHECK:-}" = "" ]; then
 	fi
 fi
 
+if [ "${MW_SKIP_PACKAGE:-}" = "" ]; then
+	echo "=== Debian package"
+	if "$top/tests/package/run-package-test.sh"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+fi
+
 if [ "$skipped" -gt 0 ]; then
 	echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -14,6 +14,7 @@
 
 #include "conf.h"
 #include "policy.h"	/* choice names of the policy options (issue 8) */
+#include "av.h"	/* choice names of the virus options (issue 6) */
 
 const char *const mw_log_facility_names[] = {
 	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
@@ -21,6 +22,8 @@ const char *const mw_log_facility_names[] = {
 };
 static const char *const oversize_names[] = { "accept", "tempfail", "reject", NULL };
 static const char *const log_format_names[] = { "kv", "json", NULL };
+/* --- SPF (issue 7) --- */
+const char *const mw_spf_temperror_action_names[] = { "none", "tempfail", NULL };
 /* --- postmaster's view (issue 10) --- */
 const char *const mw_log_addresses_names[] = { "full", "domain", "hash", NULL };
 
@@ -88,8 +91,85 @@ const struct mw_option mw_options[] = {
 	  "distinct URIs kept per message for uri rules (mime_truncated beyond)" },
 
 	/* --- spam rules (issue 4) --- */
+	{ "rules", MW_OPT_STRING, OFF(rules),
+	  "?" MW_DATADIR "/rules, ?" MW_SA_RULES_DIR ", ?/etc/spamassassin/local.cf",
+	  UNBOUNDED, NULL,
+	  "SpamAssassin-syntax rule files and directories, comma-separated, loaded in order "
+	  "(a directory: its *.cf files in lexical order; later definitions override earlier "
+	  "ones); a path starting with ? is skipped when it does not exist" },
+	{ "score_set", MW_OPT_INT, OFF(score_set), "0", 0, 3, NULL,
+	  "SpamAssassin score set: 0 = no network tests, no Bayes (what mailwarden runs)" },
+	{ "spam_threshold", MW_OPT_DOUBLE, OFF(spam_threshold), "5.0", -1000, 1000, NULL,
+	  "spam score at or above which a message handled by the built-in policy "
+	  "(no customers entry) is spam" },
+	{ "rules_time_budget", MW_OPT_INT, OFF(rules_time_budget), "2000", 0, 600000, NULL,
+	  "milliseconds of rule matching per message; past it the remaining rules are skipped "
+	  "and the result says so (0 = no limit)" },
 	/* --- virus scanning (issue 6) --- */
+	{ "clamav_database", MW_OPT_STRING, OFF(clamav_database), "/var/lib/clamav", UNBOUNDED,
+	  NULL, "ClamAV signature database: a directory as freshclam fills it, or one signature "
+	  "file. The default directory may be missing or empty (loud warning, every message "
+	  "logged virus=skipped:no_database until a database appears); any other path must "
+	  "load or the configuration is refused" },
+	{ "clamav_backend", MW_OPT_STRING, OFF(clamav_backend), "local", UNBOUNDED, NULL,
+	  "local = libclamav inside mailwarden; clamd:/path/to/clamd.ctl or clamd:host:port = "
+	  "send each message to that clamd (INSTREAM; its StreamMaxLength must exceed "
+	  "max_message_size) with the same results and failure handling" },
+	{ "clamav_check_interval", MW_OPT_SECONDS, OFF(clamav_check_interval), "60", 1, 86400,
+	  NULL, "how often the database is checked for changes (and reloaded in the background; "
+	  "SIGHUP reloads at once)" },
+	{ "clamav_max_scansize", MW_OPT_SIZE, OFF(clamav_max_scansize), "400M", 0, 4294967295.0,
+	  NULL, "ClamAV MaxScanSize: bytes scanned per message, counting unpacked content "
+	  "(0 = no limit)" },
+	{ "clamav_max_filesize", MW_OPT_SIZE, OFF(clamav_max_filesize), "100M", 0, 4294967295.0,
+	  NULL, "ClamAV MaxFileSize: largest single part or archive member scanned (0 = no limit)" },
+	{ "clamav_max_recursion", MW_OPT_INT, OFF(clamav_max_recursion), "17", 1, 1000, NULL,
+	  "ClamAV MaxRecursion: nesting depth of archives and attached messages" },
+	{ "clamav_max_files", MW_OPT_INT, OFF(clamav_max_files), "10000", 0, 4294967295.0, NULL,
+	  "ClamAV MaxFiles: parts and archive members scanned per message (0 = no limit)" },
+	{ "clamav_max_scantime", MW_OPT_SECONDS, OFF(clamav_max_scantime), "120", 0, 3600, NULL,
+	  "ClamAV MaxScanTime: seconds one message may take to scan (0 = no limit)" },
+	{ "clamav_on_limit", MW_OPT_ENUM, OFF(clamav_on_limit), "accept", 0, 0,
+	  mw_av_on_limit_names, "a ClamAV limit stopped the scan before the end: accept "
+	  "(X-Virus-Status: Incomplete, logged virus=limit:<Limit>), tag (the same plus "
+	  "X-Mailwarden-Virus-Limit and action tag) or tempfail (451 4.3.0)" },
+	{ "clamav_on_error", MW_OPT_ENUM, OFF(clamav_on_error), "tempfail", 0, 0,
+	  mw_av_on_error_names, "the scanner failed (clamd down, libclamav error): tempfail "
+	  "(451 4.3.0, the sender retries) or accept (unscanned; X-Virus-Status: Unscanned and "
+	  "the log say so)" },
+	{ "clamav_timeout", MW_OPT_SECONDS, OFF(clamav_timeout), "60", 1, 3600, NULL,
+	  "clamd backend: seconds allowed for connecting and for each send or receive" },
+	{ "virus_reject_text", MW_OPT_STRING, OFF(virus_reject_text),
+	  "Message rejected: virus found (%v)", UNBOUNDED, NULL,
+	  "reply text after 550 5.7.1 for virus_action reject; %v = the signature name, "
+	  "%% = a percent sign; no other % escapes" },
 	/* --- SPF (issue 7) --- */
+	{ "spf_check", MW_OPT_BOOL, OFF(spf_check), "yes", UNBOUNDED, NULL,
+	  "check the sender's SPF (RFC 7208) with libspf2; results go into Received-SPF and "
+	  "Authentication-Results headers, the spam rules (SPF_*) and the log" },
+	{ "spf_check_helo", MW_OPT_BOOL, OFF(spf_check_helo), "yes", UNBOUNDED, NULL,
+	  "also check the HELO name as its own identity, for the SPF_HELO_* spam rules "
+	  "(the HELO identity is always checked when MAIL FROM is null)" },
+	{ "spf_trusted_networks", MW_OPT_STRING, OFF(spf_trusted_networks),
+	  "127.0.0.0/8, ::1/128", UNBOUNDED, NULL,
+	  "clients (CIDR list, separated by spaces or commas) whose mail is not SPF-checked; "
+	  "authenticated clients are never checked either" },
+	{ "spf_dns_timeout", MW_OPT_SECONDS, OFF(spf_dns_timeout), "5", 1, 60, NULL,
+	  "seconds to wait for one DNS answer before retrying or giving up (temperror)" },
+	{ "spf_dns_attempts", MW_OPT_INT, OFF(spf_dns_attempts), "2", 1, 5, NULL,
+	  "how often one DNS query is sent before it counts as failed (temperror)" },
+	{ "spf_timeout", MW_OPT_SECONDS, OFF(spf_timeout), "20", 1, 300, NULL,
+	  "time budget for one SPF check (all its DNS lookups); past it the result is temperror" },
+	{ "spf_nameserver", MW_OPT_STRING, OFF(spf_nameserver), "", UNBOUNDED, NULL,
+	  "DNS server for SPF lookups as IPv4[:port] (e.g. a local caching resolver); "
+	  "empty = the servers in /etc/resolv.conf" },
+	{ "spf_temperror_action", MW_OPT_ENUM, OFF(spf_temperror_action), "none", 0, 0,
+	  mw_spf_temperror_action_names,
+	  "on SPF temperror (DNS failure): none (accept, result in the headers) or tempfail "
+	  "(451 4.7.24, the sender retries later)" },
+	{ "spf_test_zone", MW_OPT_STRING, OFF(spf_test_zone), "", UNBOUNDED, NULL,
+	  "TEST ONLY: answer SPF DNS lookups from this zone file (libspf2's zone layer, format in "
+	  "doc/FORMATS.md) instead of DNS; empty = real DNS. Never set this in production" },
 	/* --- customers and policy (issue 8) --- */
 	{ "customers", MW_OPT_STRING, OFF(customers), "", UNBOUNDED, NULL,
 	  "customers file (doc/CUSTOMERS.md): per-recipient opt-in to spam and virus filtering; "
@@ -478,36 +558,79 @@ mw_conf_free(struct mw_conf *c)
 	free(c);
 }
 
+/* Enumerated values as "a|b|c". */
+static void
+print_choices(FILE *fp, const struct mw_option *o)
+{
+	size_t j;
+
+	for (j = 0; o->enum_names[j]; j++)
+		fprintf(fp, "%s%s", j ? "|" : "", o->enum_names[j]);
+}
+
+/* Escape backslashes and hyphens for roff. */
+static void
+print_roff(FILE *fp, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\')
+			fputs("\\e", fp);
+		else if (*s == '-')
+			fputs("\\-", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
 void
-mw_conf_list(void *stdio_file, bool as_sample)
+mw_conf_list(void *stdio_file, enum mw_conf_list_format fmt)
 {
 	FILE *fp = stdio_file;
-	size_t i, j;
+	size_t i;
 
 	for (i = 0; i < mw_noptions; i++) {
 		const struct mw_option *o = &mw_options[i];
 
-		if (as_sample) {
+		switch (fmt) {
+		case MW_CONF_LIST_SAMPLE:
 			fprintf(fp, "# %s", o->help);
 			if (o->type == MW_OPT_ENUM) {
 				fprintf(fp, " (");
-				for (j = 0; o->enum_names[j]; j++)
-					fprintf(fp, "%s%s", j ? "|" : "", o->enum_names[j]);
+				print_choices(fp, o);
 				fprintf(fp, ")");
 			}
 			fprintf(fp, "\n#%s = %s\n\n", o->name, o->def);
-			continue;
+			break;
+		case MW_CONF_LIST_MAN:
+			fprintf(fp, ".TP\n.B %s\n", o->name);
+			fprintf(fp, "Type: %s.  Default: \\(lq", type_names[o->type]);
+			print_roff(fp, o->def);
+			fprintf(fp, "\\(rq.");
+			if (o->type == MW_OPT_ENUM) {
+				fprintf(fp, "  One of: ");
+				print_choices(fp, o);
+				fprintf(fp, ".");
+			} else if (o->min <= o->max && o->type != MW_OPT_DOUBLE)
+				fprintf(fp, "  Range: %.0f to %.0f.", o->min, o->max);
+			else if (o->min <= o->max)
+				fprintf(fp, "  Range: %g to %g.", o->min, o->max);
+			fprintf(fp, "\n");
+			print_roff(fp, o->help);
+			fprintf(fp, ".\n");
+			break;
+		case MW_CONF_LIST_TEXT:
+			fprintf(fp, "%-24s %-8s default \"%s\"", o->name, type_names[o->type],
+			    o->def);
+			if (o->type == MW_OPT_ENUM) {
+				fprintf(fp, " (");
+				print_choices(fp, o);
+				fprintf(fp, ")");
+			} else if (o->min <= o->max && o->type != MW_OPT_DOUBLE)
+				fprintf(fp, " range %.0f..%.0f", o->min, o->max);
+			else if (o->min <= o->max)
+				fprintf(fp, " range %g..%g", o->min, o->max);
+			fprintf(fp, "\n    %s\n", o->help);
+			break;
 		}
-		fprintf(fp, "%-24s %-8s default \"%s\"", o->name, type_names[o->type], o->def);
-		if (o->type == MW_OPT_ENUM) {
-			fprintf(fp, " (");
-			for (j = 0; o->enum_names[j]; j++)
-				fprintf(fp, "%s%s", j ? "|" : "", o->enum_names[j]);
-			fprintf(fp, ")");
-		} else if (o->min <= o->max && o->type != MW_OPT_DOUBLE)
-			fprintf(fp, " range %.0f..%.0f", o->min, o->max);
-		else if (o->min <= o->max)
-			fprintf(fp, " range %g..%g", o->min, o->max);
-		fprintf(fp, "\n    %s\n", o->help);
 	}
 }

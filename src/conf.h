@@ -40,6 +40,9 @@ struct mw_option {
 
 enum mw_oversize_action { MW_OVERSIZE_ACCEPT, MW_OVERSIZE_TEMPFAIL, MW_OVERSIZE_REJECT };
 enum mw_log_format { MW_LOG_KV, MW_LOG_JSON };
+/* --- SPF (issue 7) --- */
+enum mw_spf_temperror_action { MW_SPF_TEMPERROR_NONE, MW_SPF_TEMPERROR_TEMPFAIL };
+extern const char *const mw_spf_temperror_action_names[];
 /* --- postmaster's view (issue 10) --- */
 enum mw_log_addresses { MW_LOG_ADDR_FULL, MW_LOG_ADDR_DOMAIN, MW_LOG_ADDR_HASH };
 extern const char *const mw_log_addresses_names[];
@@ -78,8 +81,33 @@ struct mw_conf {
 	long	 mime_max_uris;
 
 	/* --- spam rules (issue 4) --- */
+	char	*rules;			/* comma list of rule files / directories */
+	long	 score_set;		/* SpamAssassin score set 0..3 */
+	double	 spam_threshold;	/* for the built-in policy (key "-") */
+	long	 rules_time_budget;	/* ms per message, 0 = none */
 	/* --- virus scanning (issue 6) --- */
+	char	*clamav_database;	/* directory (freshclam's) or one signature file */
+	char	*clamav_backend;	/* "local" (libclamav in process) or "clamd:ADDRESS" */
+	long	 clamav_check_interval;	/* seconds between database change checks */
+	long	 clamav_max_scansize;
+	long	 clamav_max_filesize;
+	long	 clamav_max_recursion;
+	long	 clamav_max_files;
+	long	 clamav_max_scantime;	/* seconds */
+	int	 clamav_on_limit;	/* enum mw_av_on_limit */
+	int	 clamav_on_error;	/* enum mw_av_on_error */
+	long	 clamav_timeout;	/* clamd backend: seconds per I/O step */
+	char	*virus_reject_text;	/* reply text; %v = virus name */
 	/* --- SPF (issue 7) --- */
+	bool	 spf_check;
+	bool	 spf_check_helo;	/* also check the HELO name (SPF_HELO_* rules) */
+	char	*spf_trusted_networks;	/* CIDR list: clients not checked */
+	long	 spf_dns_timeout;	/* seconds per DNS query attempt */
+	long	 spf_dns_attempts;
+	long	 spf_timeout;		/* seconds for one whole check */
+	char	*spf_nameserver;	/* empty = /etc/resolv.conf */
+	int	 spf_temperror_action;	/* enum mw_spf_temperror_action */
+	char	*spf_test_zone;		/* test-only: libspf2 zone DNS from this file */
 	/* --- customers and policy (issue 8) --- */
 	char	*customers;		/* customers file; empty = filter every recipient */
 	int	 local_part_case;	/* enum mw_local_part_case */
@@ -115,8 +143,10 @@ extern const char *const mw_log_facility_names[];
 struct mw_conf	*mw_conf_load(const char *path, bool missing_ok, struct mw_diag *diag);
 void		 mw_conf_free(struct mw_conf *c);
 const struct mw_option *mw_conf_find(const char *name);
-/* Print every option with type, default and help (for --list-options / man page). */
-void		 mw_conf_list(void *stdio_file, bool as_sample);
+/* Print every option with type, default and help: for --list-options, the sample
+ * configuration, and the OPTIONS section of mailwarden.conf(5), so none can drift. */
+enum mw_conf_list_format { MW_CONF_LIST_TEXT, MW_CONF_LIST_SAMPLE, MW_CONF_LIST_MAN };
+void		 mw_conf_list(void *stdio_file, enum mw_conf_list_format fmt);
 
 /* Small parsers shared with the customers file. */
 int	mw_parse_bool(const char *s, bool *out);

@@ -18,7 +18,7 @@
 enum {
 	OPT_SCAN = 256, OPT_JSON, OPT_FROM, OPT_RCPT, OPT_CLIENT_IP, OPT_CLIENT_NAME, OPT_HELO,
 	OPT_TLS_VERSION, OPT_TLS_CIPHER, OPT_TLS_BITS, OPT_AUTH, OPT_QUEUE_ID, OPT_LINT,
-	OPT_LIST_OPTIONS, OPT_SAMPLE_CONFIG,
+	OPT_LIST_OPTIONS, OPT_SAMPLE_CONFIG, OPT_MAN_OPTIONS,
 };
 
 static const struct option long_options[] = {
@@ -32,6 +32,7 @@ static const struct option long_options[] = {
 	{ "lint",		no_argument,       NULL, OPT_LINT },
 	{ "list-options",	no_argument,       NULL, OPT_LIST_OPTIONS },
 	{ "sample-config",	no_argument,       NULL, OPT_SAMPLE_CONFIG },
+	{ "man-options",	no_argument,       NULL, OPT_MAN_OPTIONS },	/* build: man page */
 	{ "scan",		no_argument,       NULL, OPT_SCAN },
 	{ "json",		no_argument,       NULL, OPT_JSON },
 	{ "from",		required_argument, NULL, OPT_FROM },
@@ -126,8 +127,9 @@ main(int argc, char **argv)
 		case 'h': usage(stdout); free(rcpts); return EX_OK;
 		case 'V': printf("mailwarden %s\n", PACKAGE_VERSION); free(rcpts); return EX_OK;
 		case OPT_LINT: do_lint = true; break;
-		case OPT_LIST_OPTIONS: mw_conf_list(stdout, false); free(rcpts); return EX_OK;
-		case OPT_SAMPLE_CONFIG: mw_conf_list(stdout, true); free(rcpts); return EX_OK;
+		case OPT_LIST_OPTIONS: mw_conf_list(stdout, MW_CONF_LIST_TEXT); free(rcpts); return EX_OK;
+		case OPT_SAMPLE_CONFIG: mw_conf_list(stdout, MW_CONF_LIST_SAMPLE); free(rcpts); return EX_OK;
+		case OPT_MAN_OPTIONS: mw_conf_list(stdout, MW_CONF_LIST_MAN); free(rcpts); return EX_OK;
 		case OPT_SCAN: scan = true; break;
 		case OPT_JSON: sopts.json = true; break;
 		case OPT_FROM: sopts.from = optarg; break;
