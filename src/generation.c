@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "generation.h"
+#include "av.h"		/* issue 6 */
 #include "customers.h"	/* issue 8 */
 #include "policy.h"	/* issue 8 */
 #include "tls.h"	/* issue 9 */
@@ -23,6 +24,7 @@ generation_free(struct mw_generation *g)
 	if (g == NULL)
 		return;
 	/* Stage objects are freed here as the stages arrive (issues 4, 6, 7, 8). */
+	mw_av_free(g->av);				/* issue 6 */
 	mw_customers_free(g->customers);		/* issue 8 */
 	mw_policy_config_free(g->policy);		/* issue 8 */
 	mw_conf_free(g->conf);
@@ -52,6 +54,9 @@ mw_generation_build(const char *conf_path, bool missing_ok, unsigned long id,
 
 	/* --- spam rules (issue 4) --- */
 	/* --- virus scanning (issue 6) --- */
+	/* Shares the loaded engine with earlier generations of equal database settings;
+	 * NULL = an error in diag, which fails the build below with everyone else's. */
+	g->av = mw_av_new(g->conf, diag);
 	/* --- SPF (issue 7) --- */
 	/* --- customers and policy (issue 8) --- */
 	g->policy = mw_policy_config_build(g->conf, diag);

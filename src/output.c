@@ -386,13 +386,20 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 			mw_buf_putc(b, '-');
 	}
 	/* --- virus scanning (issue 6) --- */
-	if (!kv_stage_unfinished(b, "virus", v->virus.status, v->virus.reason)) {
+	if (v->virus.status == MW_STAGE_ERROR) {
+		/* The scanner's reason, and whether the message went on unscanned. */
+		mw_buf_puts(b, " virus=error:");
+		mw_buf_log_value(b, v->virus.error, strlen(v->virus.error));
+		mw_buf_printf(b, " virus_ms=%.2f", v->virus.elapsed_ms);
+		if (v->virus.accepted_unscanned)
+			mw_buf_puts(b, " virus_unscanned=accepted");
+	} else if (!kv_stage_unfinished(b, "virus", v->virus.status, v->virus.reason)) {
 		if (v->virus.state == MW_VIRUS_INFECTED) {
 			mw_buf_puts(b, " virus=infected:");
 			mw_buf_log_value(b, v->virus.name, strlen(v->virus.name));
-		} else if (v->virus.state == MW_VIRUS_FAILED) {
-			mw_buf_puts(b, " virus=error:");
-			mw_buf_log_value(b, v->virus.error, strlen(v->virus.error));
+		} else if (v->virus.state == MW_VIRUS_LIMIT) {
+			mw_buf_puts(b, " virus=limit:");
+			mw_buf_log_value(b, v->virus.limit, strlen(v->virus.limit));
 		} else
 			mw_buf_puts(b, " virus=clean");
 		mw_buf_printf(b, " virus_ms=%.2f", v->virus.elapsed_ms);
@@ -538,15 +545,27 @@ mw_output_json(const struct mw_envelope *env, const struct mw_verdict *v, const 
 		    v->spam.budget_exceeded ? "true" : "false");
 	}
 	/* --- virus scanning (issue 6) --- */
-	if (json_stage_open(b, "virus", v->virus.status, v->virus.reason)) {
-		static const char *const st[] = { "clean", "infected", "error" };
+	if (v->virus.status == MW_STAGE_ERROR) {
+		json_key(b, "virus");
+		mw_buf_puts(b, "{\"status\":\"error\",\"result\":\"error\",\"name\":null,"
+		    "\"limit\":null,\"error\":");
+		json_str(b, v->virus.error);
+		mw_buf_printf(b, ",\"accepted_unscanned\":%s,\"elapsed_ms\":%.3f}",
+		    v->virus.accepted_unscanned ? "true" : "false", v->virus.elapsed_ms);
+	} else if (json_stage_open(b, "virus", v->virus.status, v->virus.reason)) {
+		static const char *const st[] = {
+			[MW_VIRUS_CLEAN] = "clean", [MW_VIRUS_INFECTED] = "infected",
+			[MW_VIRUS_FAILED] = "error", [MW_VIRUS_LIMIT] = "limit",
+		};
 		mw_buf_puts(b, ",\"result\":");
 		json_str(b, st[v->virus.state]);
 		mw_buf_puts(b, ",\"name\":");
 		json_str(b, v->virus.state == MW_VIRUS_INFECTED ? v->virus.name : NULL);
-		mw_buf_puts(b, ",\"error\":");
-		json_str(b, v->virus.state == MW_VIRUS_FAILED ? v->virus.error : NULL);
-		mw_buf_putc(b, '}');
+		mw_buf_puts(b, ",\"limit\":");
+		json_str(b, v->virus.state == MW_VIRUS_LIMIT ? v->virus.limit : NULL);
+		mw_buf_puts(b, ",\"error\":null");
+		mw_buf_printf(b, ",\"accepted_unscanned\":false,\"elapsed_ms\":%.3f}",
+		    v->virus.elapsed_ms);
 	}
 	/* --- SPF (issue 7) --- */
 	if (json_stage_open(b, "spf", v->spf.status, v->spf.reason)) {

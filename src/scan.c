@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "scan.h"
+#include "av.h"		/* issue 6 */
 #include "mime.h"	/* issue 3 */
 #include "tls.h"	/* issue 9 */
 
@@ -187,6 +188,8 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 			goto fail;
 	}
 	/* --- virus scanning (issue 6) --- */
+	if (mw_av_stage(&ctx) < 0)
+		goto fail;
 	/* --- SPF (issue 7) --- */
 	/* --- spam rules (issue 4) --- */
 

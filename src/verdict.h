@@ -60,13 +60,15 @@ struct mw_spam_result {			/* issue 4 */
 	bool	 budget_exceeded;	/* time budget cut evaluation short */
 };
 
-enum mw_virus_state { MW_VIRUS_CLEAN, MW_VIRUS_INFECTED, MW_VIRUS_FAILED };
+enum mw_virus_state { MW_VIRUS_CLEAN, MW_VIRUS_INFECTED, MW_VIRUS_FAILED, MW_VIRUS_LIMIT };
 struct mw_virus_result {		/* issue 6 */
-	enum mw_stage_status status;
+	enum mw_stage_status status;	/* SKIPPED: reason; ERROR: state FAILED + error */
 	const char *reason;
 	enum mw_virus_state state;
 	char	 name[256];		/* signature name when infected */
 	char	 error[256];		/* error text when failed */
+	char	 limit[64];		/* ClamAV limit that stopped the scan (MaxFileSize...) */
+	bool	 accepted_unscanned;	/* error, and clamav_on_error = accept */
 	double	 elapsed_ms;
 };
 
