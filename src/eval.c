@@ -6,10 +6,25 @@
 #include <string.h>
 
 #include "eval.h"
+#include "spf.h"		/* issue 7 */
 
 /* Each stage declares its functions in its own header and lists them here. */
 static const struct mw_eval_entry eval_table[] = {
 	/* --- SPF (issue 7) --- */
+	{ "check_for_spf_pass", mw_spf_eval_pass },
+	{ "check_for_spf_neutral", mw_spf_eval_neutral },
+	{ "check_for_spf_none", mw_spf_eval_none },
+	{ "check_for_spf_fail", mw_spf_eval_fail },
+	{ "check_for_spf_softfail", mw_spf_eval_softfail },
+	{ "check_for_spf_permerror", mw_spf_eval_permerror },
+	{ "check_for_spf_temperror", mw_spf_eval_temperror },
+	{ "check_for_spf_helo_pass", mw_spf_eval_helo_pass },
+	{ "check_for_spf_helo_neutral", mw_spf_eval_helo_neutral },
+	{ "check_for_spf_helo_none", mw_spf_eval_helo_none },
+	{ "check_for_spf_helo_fail", mw_spf_eval_helo_fail },
+	{ "check_for_spf_helo_softfail", mw_spf_eval_helo_softfail },
+	{ "check_for_spf_helo_permerror", mw_spf_eval_helo_permerror },
+	{ "check_for_spf_helo_temperror", mw_spf_eval_helo_temperror },
 	/* --- eval tests (issue 5) --- */
 	{ NULL, NULL }
 };

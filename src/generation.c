@@ -13,6 +13,7 @@
 #include "av.h"		/* issue 6 */
 #include "customers.h"	/* issue 8 */
 #include "policy.h"	/* issue 8 */
+#include "spf.h"		/* issue 7 */
 #include "tls.h"	/* issue 9 */
 
 static pthread_mutex_t current_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -25,6 +26,7 @@ generation_free(struct mw_generation *g)
 		return;
 	/* Stage objects are freed here as the stages arrive (issues 4, 6, 7, 8). */
 	mw_av_free(g->av);				/* issue 6 */
+	mw_spf_free(g->spf);				/* issue 7 */
 	mw_customers_free(g->customers);		/* issue 8 */
 	mw_policy_config_free(g->policy);		/* issue 8 */
 	mw_conf_free(g->conf);
@@ -58,6 +60,7 @@ mw_generation_build(const char *conf_path, bool missing_ok, unsigned long id,
 	 * NULL = an error in diag, which fails the build below with everyone else's. */
 	g->av = mw_av_new(g->conf, diag);
 	/* --- SPF (issue 7) --- */
+	g->spf = mw_spf_new(g->conf, g->hostname, diag);
 	/* --- customers and policy (issue 8) --- */
 	g->policy = mw_policy_config_build(g->conf, diag);
 	if (g->conf->customers[0] != '\0') {

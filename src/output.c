@@ -575,6 +575,10 @@ mw_output_json(const struct mw_envelope *env, const struct mw_verdict *v, const 
 		json_str(b, v->spf.domain);
 		mw_buf_puts(b, ",\"identity\":");
 		json_str(b, v->spf.identity);
+		mw_buf_puts(b, ",\"helo_result\":");
+		json_str(b, v->spf.helo_result[0] ? v->spf.helo_result : NULL);
+		mw_buf_puts(b, ",\"problem\":");
+		json_str(b, v->spf.problem[0] ? v->spf.problem : NULL);
 		mw_buf_putc(b, '}');
 	}
 	/* --- TLS audit (issue 9) --- */

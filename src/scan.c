@@ -10,6 +10,7 @@
 #include "scan.h"
 #include "av.h"		/* issue 6 */
 #include "mime.h"	/* issue 3 */
+#include "spf.h"		/* issue 7 */
 #include "tls.h"	/* issue 9 */
 
 const char *const mw_own_headers[] = {
@@ -191,6 +192,8 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 	if (mw_av_stage(&ctx) < 0)
 		goto fail;
 	/* --- SPF (issue 7) --- */
+	if (mw_spf_stage(&ctx) < 0)
+		goto fail;
 	/* --- spam rules (issue 4) --- */
 
 	mw_verdict_propose(v, MW_ACTION_ACCEPT, "scan", 0, NULL, NULL);

@@ -78,6 +78,8 @@ struct mw_spf_result {			/* issue 7 */
 	char	 result[16];		/* pass fail softfail neutral none temperror permerror */
 	char	 domain[256];		/* the checked identity's domain */
 	char	 identity[16];		/* "mailfrom" or "helo" */
+	char	 helo_result[16];	/* the HELO identity's own result; "" = not checked */
+	char	 problem[128];		/* why temperror/permerror/none, for the log */
 };
 
 struct mw_tls_result {			/* issue 9 */
