@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "generation.h"
+#include "rules_load.h"	/* issue 4 */
 #include "av.h"		/* issue 6 */
 #include "customers.h"	/* issue 8 */
 #include "policy.h"	/* issue 8 */
@@ -25,6 +26,7 @@ generation_free(struct mw_generation *g)
 	if (g == NULL)
 		return;
 	/* Stage objects are freed here as the stages arrive (issues 4, 6, 7, 8). */
+	mw_rules_free(g->rules);			/* issue 4 */
 	mw_av_free(g->av);				/* issue 6 */
 	mw_spf_free(g->spf);				/* issue 7 */
 	mw_customers_free(g->customers);		/* issue 8 */
@@ -55,6 +57,7 @@ mw_generation_build(const char *conf_path, bool missing_ok, unsigned long id,
 		snprintf(g->hostname, sizeof(g->hostname), "localhost");
 
 	/* --- spam rules (issue 4) --- */
+	g->rules = mw_rules_load_list(g->conf->rules, (int)g->conf->score_set, diag);
 	/* --- virus scanning (issue 6) --- */
 	/* Shares the loaded engine with earlier generations of equal database settings;
 	 * NULL = an error in diag, which fails the build below with everyone else's. */

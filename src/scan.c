@@ -8,8 +8,9 @@
 #include <time.h>
 
 #include "scan.h"
-#include "av.h"		/* issue 6 */
 #include "mime.h"	/* issue 3 */
+#include "spam.h"	/* issue 4 */
+#include "av.h"		/* issue 6 */
 #include "spf.h"		/* issue 7 */
 #include "tls.h"	/* issue 9 */
 
@@ -195,6 +196,8 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 	if (mw_spf_stage(&ctx) < 0)
 		goto fail;
 	/* --- spam rules (issue 4) --- */
+	if (mw_spam_stage(&ctx) < 0)
+		goto fail;
 
 	mw_verdict_propose(v, MW_ACTION_ACCEPT, "scan", 0, NULL, NULL);
 	goto done;
