@@ -11,6 +11,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -420,10 +421,10 @@ comment_address(struct mw_received_hop *h, const char *c, size_t n, struct addr_
 			h->mta = MW_RCV_MTA_QMAIL;
 		} else if (w[0] == '[') {
 			if (bracket_ip(w, wn, ip, &h->flags) && h->ip[0] == '\0')
-				memcpy(h->ip, ip, sizeof(ip));
+				snprintf(h->ip, sizeof(h->ip), "%s", ip);
 		} else if (mw_received_parse_ip(w, wn, ip)) {
 			if (h->ip[0] == '\0')
-				memcpy(h->ip, ip, sizeof(ip));
+				snprintf(h->ip, sizeof(h->ip), "%s", ip);
 		} else if (memchr(w, '=', wn) != NULL) {
 			continue;		/* port=, other Exim items */
 		} else if (h->ip[0] == '\0' && !af->name_then_ip && af->name[0] == '\0') {
@@ -529,11 +530,11 @@ handle_comment(struct mw_received_hop *h, enum clause cl, const char *c, size_t 
 		if (m > 0 && isdigit((unsigned char)p[0]) && memchr(p, '/', m) != NULL)
 			h->mta = MW_RCV_MTA_SENDMAIL;
 		else if (h->by_ip[0] == '\0' && mw_received_parse_ip(p, m, ip))
-			memcpy(h->by_ip, ip, sizeof(ip));
+			snprintf(h->by_ip, sizeof(h->by_ip), "%s", ip);
 		return;
 	}
 	if (cl == C_FROM && h->ip[0] == '\0' && mw_received_parse_ip(p, m, ip))
-		memcpy(h->ip, ip, sizeof(ip));	/* qmail's second comment "(1.2.3.4)" */
+		snprintf(h->ip, sizeof(h->ip), "%s", ip);	/* qmail's second comment "(1.2.3.4)" */
 }
 
 static enum clause
@@ -571,13 +572,18 @@ settle_names(struct mw_received_hop *h, const struct addr_form *af)
 		unsigned junk = 0;
 		fw_literal = true;
 		if (bracket_ip(fw, fn, ip, &junk) && h->ip[0] == '\0')
-			memcpy(h->ip, ip, sizeof(ip));
+			snprintf(h->ip, sizeof(h->ip), "%s", ip);
 	} else if (fn > 0 && mw_received_parse_ip(fw, fn, ip)) {
 		fw_literal = true;
 		if (h->ip[0] == '\0')
-			memcpy(h->ip, ip, sizeof(ip));
+			snprintf(h->ip, sizeof(h->ip), "%s", ip);
 	}
 
+	if (!af->seen && !fw_literal && mw_received_with_class(h->with) == MW_RCV_INTERNAL) {
+		/* Exim "from alice by host with local": a user, not a host. */
+		copy_field(h->ident, sizeof(h->ident), fw, fn, &h->flags);
+		return;
+	}
 	if (af->helo_kw) {
 		/* Exim: the from word is the verified name or the [ip]; qmail: "unknown". */
 		if (!fw_literal && h->mta != MW_RCV_MTA_QMAIL && fn > 0)
