@@ -215,7 +215,7 @@ start_mailwarden() {
 		grep -Eq '^[[:space:]]*log_file[[:space:]]*=' "$src" || echo "log_file = $MW_LOG"
 		grep -Eq '^[[:space:]]*tmpdir[[:space:]]*=' "$src" || echo "tmpdir = $MW_SPOOL_PARENT"
 	} >"$MW_CONF"
-	: >"$MW_LOG"
+	touch "$MW_LOG"	# kept across a restart: records of earlier messages stay
 	case $MW_SOCKET in
 	unix:* | local:*) rm -f "${MW_SOCKET#*:}" ;;
 	esac

@@ -13,14 +13,14 @@
 #                 daemon must log exactly that many records, record N matching line N
 #   NAME.post.sh  optional: bash sourced after the script, daemon still running
 #                 (MW_PID, MW_LOG, MW_SPOOL_PARENT, ... from tests/lib/common.sh)
-# Every test gets a fresh daemon, stopped with SIGTERM at the end: it must exit 0 and,
-# in a sanitizer build, without a leak or error report.
+# Every test gets a fresh daemon, stopped with SIGTERM at the end: it must exit 0,
+# remove its spool directory and, in a sanitizer build, report no leak or error.
 . "${MW_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 
 MW_MILTER_DIR=$MW_SRCDIR/tests/milter
 
 run_one() {
-	local name=$1 lua conf expect post n i rec pat
+	local name=$1 lua conf expect post n i rec pat leftover
 	lua=$MW_MILTER_DIR/$name.lua
 	conf=$MW_MILTER_DIR/$name.conf
 	expect=$MW_MILTER_DIR/$name.expect
@@ -46,6 +46,8 @@ run_one() {
 		. "$post"
 	fi
 	stop_mailwarden
+	leftover=$(ls -A "$MW_SPOOL_PARENT")
+	[ -z "$leftover" ] || fail "the daemon left its spool behind in $MW_SPOOL_PARENT: $leftover"
 	if [ -f "$expect" ]; then
 		mw_records >"$MW_TMP/records"
 		assert_count "$n" "$MW_TMP/records" 'queue_id=' "log records"
