@@ -429,6 +429,8 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 		}
 	}
 	mw_buf_printf(b, " elapsed_ms=%.2f", v->elapsed_ms);
+	if (json_wanted(g) && kv_to_json(b, start) < 0)		/* issue 10: log_format */
+		return -1;
 	return b->truncated ? -1 : 0;
 }
 
@@ -436,8 +438,6 @@ static void
 json_key(struct mw_buf *b, const char *k)
 {
 	mw_buf_printf(b, ",\"%s\":", k);
-	if (json_wanted(g) && kv_to_json(b, start) < 0)		/* issue 10: log_format */
-		return -1;
 }
 
 static void
