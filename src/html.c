@@ -33,6 +33,7 @@ struct frame {
 	bool	 hidden;		/* display:none and the like */
 	bool	 skip;			/* script/style: no text at all */
 	bool	 title;
+	bool	 implied;		/* a <p> libxml2 made up around bare text */
 };
 
 struct render {
@@ -40,6 +41,7 @@ struct render {
 	struct mw_html_facts *f;
 	mw_html_uri_fn uri_fn;
 	void	*arg;
+	htmlParserCtxtPtr ctxt;
 	int	 err;			/* latched: ENOMEM or callback failure */
 	struct frame stack[MAX_STACK];
 	size_t	 depth;			/* frames in use (stack[0] is the document) */
@@ -307,6 +309,22 @@ on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	char css[64];
 	bool set_fg = false, set_bg = false;
 
+	/*
+	 * libxml2 opens a <p> of its own around text outside any element; SpamAssassin
+	 * sees no tag there.  A real start tag is reported with the parser at its '>'
+	 * (or "/>"), an invented one with the parser at the text.
+	 */
+	if (atts == NULL && strcasecmp(tag, "p") == 0 && r->ctxt && r->ctxt->input &&
+	    r->ctxt->input->cur && *r->ctxt->input->cur != '>' && *r->ctxt->input->cur != '/') {
+		if (r->depth < MAX_STACK) {
+			fr = r->stack[r->depth - 1];
+			fr.title = false;
+			fr.implied = true;
+			r->stack[r->depth++] = fr;
+		} else
+			r->overflow++;
+		return;
+	}
 	count_tag(r, tag, atts);
 	emit_ws(r, whitespace_of(tag));
 	if (r->depth >= MAX_STACK) {
@@ -315,6 +333,7 @@ on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	}
 	fr = r->stack[r->depth - 1];
 	fr.title = false;
+	fr.implied = false;
 	if (strcasecmp(tag, "script") == 0 || strcasecmp(tag, "style") == 0 ||
 	    strcasecmp(tag, "template") == 0)
 		fr.skip = true;
@@ -363,7 +382,14 @@ on_end(void *ctx, const xmlChar *name)
 {
 	struct render *r = ctx;
 
-	emit_ws(r, whitespace_of((const char *)name));
+	if (r->overflow == 0 && r->depth > 1 && r->stack[r->depth - 1].implied) {
+		r->depth--;
+		return;
+	}
+	/* Void elements have no end tag in the source; libxml2 reports one anyway. */
+	if (strcasecmp((const char *)name, "br") != 0 && strcasecmp((const char *)name, "hr") != 0 &&
+	    strcasecmp((const char *)name, "embed") != 0)
+		emit_ws(r, whitespace_of((const char *)name));
 	if (r->overflow > 0)
 		r->overflow--;
 	else if (r->depth > 1)
@@ -450,16 +476,18 @@ mw_html_render(const char *html, size_t n, struct mw_buf *text,
 		errno = ENOMEM;
 		return -1;
 	}
+	r->ctxt = ctxt;
 	htmlCtxtUseOptions(ctxt, HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_NOIMPLIED);
-	while (n > 0 && !r->err && !text->truncated) {
+	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
+	/* The last slice goes with terminate=1: libxml2's push parser otherwise keeps
+	 * trailing text waiting for more input and drops it. */
+	do {
 		size_t k = n < (1u << 20) ? n : (1u << 20);
 
-		htmlParseChunk(ctxt, html, (int)k, 0);
+		htmlParseChunk(ctxt, html, (int)k, k == n || r->err || text->truncated);
 		html += k;
 		n -= k;
-	}
-	htmlParseChunk(ctxt, NULL, 0, 1);
+	} while (n > 0 && !r->err && !text->truncated);
 	htmlFreeParserCtxt(ctxt);
 
 	facts->markup_len = facts->raw_len > facts->text_len ? facts->raw_len - facts->text_len : 0;

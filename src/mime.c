@@ -789,8 +789,10 @@ walk_children(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *
 			}
 			if (child && walk(mm, child, depth + 1, cid) < 0)
 				return -1;
-			if (mm->nparts >= mm->lim.max_parts)
+			if (mm->nparts >= mm->lim.max_parts && i + 1 < n) {
+				mm->flags |= MW_MSG_MIME_TRUNCATED;
 				break;
+			}
 		}
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		GMimeMessage *inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(obj));
@@ -1102,6 +1104,30 @@ mw_mime_free(struct mw_message *m)
 	m->mime = NULL;
 }
 
+/*
+ * GMime builds an object for every part it finds, and we cannot ask it to stop at
+ * max_parts.  Parts begin at lines starting with "--", so show GMime only the
+ * prefix of the message holding a few times max_parts of those: its memory is then
+ * bounded by our limit, not by how many parts a sender packs into the message.
+ */
+static gint64
+parse_limit(struct mw_mime *mm, const struct mw_message *m)
+{
+	size_t allowed = mm->lim.max_parts * 4 + 16, seen = 0;
+	const char *p = m->data, *end = m->data + m->len;
+
+	if (p == NULL)
+		return -1;
+	while (p < end && (p = memmem(p, (size_t)(end - p), "\n--", 3)) != NULL) {
+		if (++seen > allowed) {
+			mm->flags |= MW_MSG_MIME_TRUNCATED;
+			return (gint64)(p - m->data + 1);
+		}
+		p += 3;
+	}
+	return -1;
+}
+
 static int
 build(struct mw_mime *mm, const struct mw_message *m)
 {
@@ -1126,7 +1152,7 @@ build(struct mw_mime *mm, const struct mw_message *m)
 	if (decode_headers(mm, m) < 0 || parse_addresses(mm, m) < 0)
 		return -1;
 
-	stream = ro_new(m->data ? m->data : "", (gint64)m->len, 0, -1);
+	stream = ro_new(m->data ? m->data : "", (gint64)m->len, 0, parse_limit(mm, m));
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_persist_stream(parser, TRUE);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
