@@ -90,20 +90,6 @@ const struct mw_option mw_options[] = {
 	{ "mime_max_uris", MW_OPT_INT, OFF(mime_max_uris), "1000", 1, 1000000, NULL,
 	  "distinct URIs kept per message for uri rules (mime_truncated beyond)" },
 
-	/* --- MIME model (issue 3) --- */
-	{ "mime_max_depth", MW_OPT_INT, OFF(mime_max_depth), "20", 1, 100, NULL,
-	  "MIME nesting (multiparts, attached messages) followed; deeper parts are not "
-	  "read and the message is flagged mime_truncated" },
-	{ "mime_max_parts", MW_OPT_INT, OFF(mime_max_parts), "500", 1, 100000, NULL,
-	  "MIME parts recorded per message; further parts are not read (mime_truncated)" },
-	{ "mime_max_part_size", MW_OPT_SIZE, OFF(mime_max_part_size), "2M", 1024, 268435456.0,
-	  NULL, "decoded bytes kept of one text part for the rules; the rest is cut "
-	  "(mime_truncated); attachments are never decoded" },
-	{ "mime_max_text", MW_OPT_SIZE, OFF(mime_max_text), "2M", 1024, 268435456.0, NULL,
-	  "text given to body and to rawbody rules, each, per message (mime_truncated beyond)" },
-	{ "mime_max_uris", MW_OPT_INT, OFF(mime_max_uris), "1000", 1, 1000000, NULL,
-	  "distinct URIs kept per message for uri rules (mime_truncated beyond)" },
-
 	/* --- spam rules (issue 4) --- */
 	{ "rules", MW_OPT_STRING, OFF(rules),
 	  "?" MW_DATADIR "/rules, ?" MW_SA_RULES_DIR ", ?/etc/spamassassin/local.cf",

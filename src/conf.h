@@ -80,13 +80,6 @@ struct mw_conf {
 	long	 mime_max_text;		/* text given to the rules, per view */
 	long	 mime_max_uris;
 
-	/* --- MIME model (issue 3) --- */
-	long	 mime_max_depth;	/* nesting of multiparts and message/rfc822 */
-	long	 mime_max_parts;
-	long	 mime_max_part_size;	/* decoded bytes kept per text part */
-	long	 mime_max_text;		/* text given to the rules, per view */
-	long	 mime_max_uris;
-
 	/* --- spam rules (issue 4) --- */
 	char	*rules;			/* comma list of rule files / directories */
 	long	 score_set;		/* SpamAssassin score set 0..3 */

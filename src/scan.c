@@ -9,7 +9,6 @@
 
 #include "scan.h"
 #include "mime.h"	/* issue 3 */
-#include "mime.h"	/* issue 3 */
 #include "spam.h"	/* issue 4 */
 #include "av.h"		/* issue 6 */
 #include "spf.h"		/* issue 7 */
@@ -176,20 +175,6 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 	if (mw_tls_audit(&ctx) < 0)
 		goto fail;
 	/* --- MIME model (issue 3) --- */
-	/* Built for every scanned message: its flags go to the log whatever the policy,
-	 * and it costs about 0.2 ms per corpus message (doc/PERFORMANCE.md). */
-	{
-		const struct mw_mime_limits ml = {
-			.max_depth = (size_t)ctx.conf->mime_max_depth,
-			.max_parts = (size_t)ctx.conf->mime_max_parts,
-			.max_part_decoded = (size_t)ctx.conf->mime_max_part_size,
-			.max_text = (size_t)ctx.conf->mime_max_text,
-			.max_uris = (size_t)ctx.conf->mime_max_uris,
-		};
-
-		if (mw_mime_build(&ctx.msg, &ml) < 0)
-			goto fail;
-	}
 	/* Built for every scanned message: its flags go to the log whatever the policy,
 	 * and it costs about 0.2 ms per corpus message (doc/PERFORMANCE.md). */
 	{
