@@ -57,6 +57,7 @@ need() {
 
 # --- temp dir and cleanup ----------------------------------------------------------
 
+MW_PORT_LOCKS=${MW_PORT_LOCKS:-/tmp/mailwarden-test-ports}
 MW_TMP=$(mktemp -d "${TMPDIR:-/tmp}/mwtest.XXXXXX") || { echo "FAIL: mktemp -d" >&2; exit 1; }
 chmod 0700 "$MW_TMP"
 MW_CLEANUPS=()
@@ -70,6 +71,7 @@ mw_run_cleanups() {
 	for ((i = ${#MW_CLEANUPS[@]} - 1; i >= 0; i--)); do
 		eval "${MW_CLEANUPS[$i]}"
 	done
+	mw_release_ports
 	if [ "${MW_KEEP_TMP:-0}" = 1 ]; then
 		note "kept temp dir $MW_TMP"
 	else
@@ -86,13 +88,17 @@ trap 'exit 143' TERM
 py() { "$PYTHON3" "$MW_LIB/mwtest.py" "$@"; }
 
 # --- ports -------------------------------------------------------------------------
-# reserve_port [LOW HIGH]: print a free loopback TCP port in LOW..HIGH (default
-# 21100..21199), reserved against concurrent tests by a lock directory that holds
-# our pid; the lock is dropped on exit, a lock whose owner died is taken over.
-MW_PORT_LOCKS=${MW_PORT_LOCKS:-/tmp/mailwarden-test-ports}
-
+# reserve_port [VAR] [LOW HIGH]: a free loopback TCP port in LOW..HIGH (default
+# 21100..21199), stored in VAR, or printed when no VAR is given (p=$(reserve_port
+# 21050 21099)).  Concurrent tests cannot get the same port: each reservation is a
+# lock directory holding our pid ($$, also inside $(...)), dropped when the test
+# exits; a lock whose owner died is taken over.
 reserve_port() {
-	local low=${1:-21100} high=${2:-21199} span tries p lock owner
+	local var= low high span tries p lock owner
+	case ${1:-} in
+	'' | *[!0-9]*) [ $# -eq 0 ] || { var=$1; shift; } ;;
+	esac
+	low=${1:-21100} high=${2:-21199}
 	span=$((high - low + 1))
 	mkdir -p "$MW_PORT_LOCKS" 2>/dev/null || true
 	chmod 1777 "$MW_PORT_LOCKS" 2>/dev/null || true
@@ -101,8 +107,8 @@ reserve_port() {
 		lock=$MW_PORT_LOCKS/$p
 		if ! mkdir "$lock" 2>/dev/null; then
 			owner=$(cat "$lock/pid" 2>/dev/null || true)
-			# A lock without a live owner is stale (owner killed -9 or still writing
-			# its pid: give the latter a moment by only stealing older locks).
+			# Stale: its owner is gone (killed -9).  An empty pid file may be a lock
+			# being taken right now: leave it.
 			if [ -n "$owner" ] && ! kill -0 "$owner" 2>/dev/null; then
 				rm -rf "$lock"
 			fi
@@ -110,13 +116,19 @@ reserve_port() {
 		fi
 		echo $$ >"$lock/pid"
 		if py port-free "$p"; then
-			at_exit "rm -rf '$lock'"
-			echo "$p"
+			if [ -n "$var" ]; then printf -v "$var" '%s' "$p"; else echo "$p"; fi
 			return 0
 		fi
 		rm -rf "$lock"
 	done
 	fail "no free port in $low..$high"
+}
+mw_release_ports() {
+	local f
+	for f in "$MW_PORT_LOCKS"/*/pid; do
+		[ -f "$f" ] && [ "$(cat "$f" 2>/dev/null)" = "$$" ] && rm -rf "${f%/pid}"
+	done
+	return 0
 }
 
 # --- waiting -----------------------------------------------------------------------

@@ -28,7 +28,7 @@ start_postfix() {
 	getent passwd postfix >/dev/null || fail "user 'postfix' missing: install the postfix package"
 	getent group postdrop >/dev/null || fail "group 'postdrop' missing: install the postfix package"
 
-	PF_PORT=${PF_PORT:-$(reserve_port 21100 21199)}
+	[ -n "${PF_PORT:-}" ] || reserve_port PF_PORT 21100 21199
 	PF_ROOT=$MW_TMP/postfix
 	PF_DIR=$PF_ROOT/etc
 	PF_QUEUE=$PF_ROOT/queue

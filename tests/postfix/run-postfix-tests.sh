@@ -10,7 +10,7 @@
 
 need "$MW_BUILDDIR/mailwarden" "$POSTFIX"
 
-milter_port=$(reserve_port 21100 21199)
+reserve_port milter_port 21100 21199
 MW_SOCKET=inet:$milter_port@127.0.0.1
 PF_MILTER=inet:127.0.0.1:$milter_port
 PF_MILTER_DEFAULT_ACTION=tempfail
