@@ -26,7 +26,8 @@ add spamassassin
 # --- virus scanning (issue 6): signatures for tests from the test files; a real
 # clamd for the clamav_backend = clamd: test ---
 add clamav-testfiles clamav-daemon
-# --- SPF (issue 7) ---
+# --- SPF (issue 7): a real DNS server on loopback for the resolver tests ---
+add dnsmasq-base
 # --- customers and policy (issue 8) ---
 # --- TLS audit (issue 9) ---
 # --- postmaster's view (issue 10) ---

@@ -297,6 +297,8 @@ build_server(const struct mw_spf *s, SPF_dns_server_t **guardp)
 		SPF_dns_free(guard);
 		return NULL;
 	}
+	/* SPF_server_free frees the DNS layers only when told they are its own. */
+	server->destroy_resolver = 1;
 	if (SPF_server_set_rec_dom(server, s->rec_dom) != SPF_E_SUCCESS ||
 	    SPF_server_set_sanitize(server, 1) != SPF_E_SUCCESS)
 		goto fail;
