@@ -199,12 +199,14 @@ chart_hours(FILE *out, const struct report *r)
 			    bw > 2 ? bw - 1 : bw, h, act_colour[k], lab, act_names[k], tot[i][k]);
 		}
 	}
-	/* about eight labels on the time axis */
-	int64_t every = nb / 8 > 0 ? nb / 8 : 1;
+	/* at most seven labels on the time axis, each under a tick */
+	int64_t every = (nb + 6) / 7;
 	for (i = 0; i < nb; i += every) {
+		double x = L + bw * (double)i;
 		stamp((first + i * step) * 3600, lab, sizeof(lab), !daily);
-		fprintf(out, "<text x=\"%.1f\" y=\"%d\">%s</text>\n", L + bw * (double)i, H - B + 16,
-		    lab);
+		fprintf(out, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#999\"/>"
+		    "<text x=\"%.1f\" y=\"%d\">%s</text>\n", x, T + ph, x, T + ph + 5, x,
+		    H - B + 16, daily ? lab : lab + 5);	/* hourly: "MM-DD HH:MM" */
 	}
 	for (k = 0; k < NACT; k++) {
 		int x = L + k * 110;

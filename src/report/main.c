@@ -101,8 +101,9 @@ read_key_config(const char *path, char *out, size_t outsz)
 	return 0;
 }
 
+/* cut: the line had no newline (end of a file cut short, or longer than CHUNK) */
 static void
-process_buffer_line(struct report *r, char *s, size_t len)
+process_buffer_line(struct report *r, char *s, size_t len, bool cut)
 {
 	struct line ln;
 	int guard = 0;
@@ -110,6 +111,11 @@ process_buffer_line(struct report *r, char *s, size_t len)
 	r->lines++;
 	for (;;) {
 		line_parse(s, len, r->year, r->month, &ln);
+		if (cut && ln.kind == LINE_MW && !ln.truncated && ln.resync == NULL) {
+			ln.truncated = true;	/* its last value may have lost characters */
+			if (ln.nf > 0)
+				ln.nf--;
+		}
 		report_line(r, &ln);
 		/* a damaged line may hold the start of another record: go on from there */
 		if (ln.resync == NULL || ++guard > 16)
@@ -158,7 +164,7 @@ read_input(struct report *r, const char *path, char *buf)
 			if (skipping)
 				skipping = false;
 			else
-				process_buffer_line(r, p, (size_t)(nl - p));
+				process_buffer_line(r, p, (size_t)(nl - p), false);
 			p = nl + 1;
 		}
 		have = (size_t)(end - p);
@@ -166,7 +172,7 @@ read_input(struct report *r, const char *path, char *buf)
 			/* one line longer than the buffer: use what we have, drop the rest */
 			buf[have - 1] = '\0';
 			if (!skipping)
-				process_buffer_line(r, buf, have - 1);
+				process_buffer_line(r, buf, have - 1, true);
 			skipping = true;
 			have = 0;
 		} else if (have > 0 && p != buf)
@@ -174,7 +180,7 @@ read_input(struct report *r, const char *path, char *buf)
 	}
 	if (have > 0 && !skipping) {	/* last line without a newline: a cut file */
 		buf[have] = '\0';
-		process_buffer_line(r, buf, have);
+		process_buffer_line(r, buf, have, true);
 	}
 	if (gzclose(gz) != Z_OK) {
 		fprintf(stderr, "mailwarden-report: %s: read error\n", path);

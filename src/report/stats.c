@@ -240,12 +240,19 @@ static void
 add_error(struct report *r, const struct line *ln, const char *stage, size_t slen,
     const char *text, size_t tlen)
 {
-	char key[600];
+	char key[600], plain[401];
 	struct err_stats *e;
+	size_t i, pn;
 	int n;
 
-	n = snprintf(key, sizeof(key), "%.*s: %.*s", (int)slen, stage,
-	    (int)(tlen > 400 ? 400 : tlen), text);
+	/* shown to people: decode the \xHH escapes, but no control bytes */
+	if (tlen > 400)
+		tlen = 400;
+	pn = unescape_value(text, tlen, plain);
+	for (i = 0; i < pn; i++)
+		if ((unsigned char)plain[i] < 0x20 || plain[i] == 0x7f)
+			plain[i] = '?';
+	n = snprintf(key, sizeof(key), "%.*s: %s", (int)slen, stage, plain);
 	if (n < 0)
 		return;
 	if ((e = strmap_get(&r->errors, key, strlen(key))) == NULL)

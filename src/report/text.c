@@ -264,7 +264,12 @@ report_text(const struct report *r, FILE *out)
 		fprintf(out, "  (none)\n");
 	else {
 		size_t from = r->nevlog > (size_t)r->top ? r->nevlog - (size_t)r->top : 0;
-		count_table(out, &r->events, "  events", "event", 0, 0);
+		if ((idx = sorted_by_count(&r->events)) != NULL) {
+			for (i = 0; i < r->events.n; i++)
+				fprintf(out, "  %-40s %10" PRIu64 "\n", strmap_key(&r->events, idx[i]),
+				    *(const uint64_t *)strmap_val(&r->events, idx[i]));
+			free(idx);
+		}
 		fprintf(out, "  last %zu:\n", r->nevlog - from);
 		for (i = from; i < r->nevlog; i++) {
 			if (r->evlog[i].has_time)
