@@ -12,7 +12,7 @@ OUT=$MW_BUILDDIR/tests/report
 mkdir -p "$OUT"
 
 "$PYTHON3" "$CHECK" gen 100000 > "$MW_TMP/day.log" || fail "generating the log"
-cat "$MW_SRCDIR/tests/report/data/edge.log" >> "$MW_TMP/day.log"
+cat "$MW_SRCDIR/tests/report/data/edge.syslog" >> "$MW_TMP/day.log"
 "$R" --year 2026 --top 15 --html "$OUT/report.html" "$MW_TMP/day.log" > "$OUT/report.txt" ||
     fail "mailwarden-report: exit $?"
 profile=$(mktemp -d "$MW_TMP/chromium.XXXXXX")

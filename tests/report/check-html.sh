@@ -11,14 +11,14 @@ CHECK=$MW_SRCDIR/tests/report/reportcheck.py
 need "$R" "$PYTHON3" xmllint
 
 # a log made by mailwarden --scan: numbers checked against the independent count
-"$R" --year 2026 --html "$MW_TMP/scan.html" "$D/scan.log" > /dev/null || fail "report: exit $?"
+"$R" --year 2026 --html "$MW_TMP/scan.html" "$D/scan.syslog" > /dev/null || fail "report: exit $?"
 xmllint --noout "$MW_TMP/scan.html" || fail "scan.html is not well-formed XML"
-"$PYTHON3" "$CHECK" html "$MW_TMP/scan.html" "$D/scan.log" >&2 || fail "scan.html numbers"
+"$PYTHON3" "$CHECK" html "$MW_TMP/scan.html" "$D/scan.syslog" >&2 || fail "scan.html numbers"
 
 # the edge cases (truncated, damaged, JSON, hashed, events) and a --top limit
-"$R" --year 2026 --top 3 --html "$MW_TMP/edge.html" "$D/edge.log" > /dev/null || fail "exit $?"
+"$R" --year 2026 --top 3 --html "$MW_TMP/edge.html" "$D/edge.syslog" > /dev/null || fail "exit $?"
 xmllint --noout "$MW_TMP/edge.html" || fail "edge.html is not well-formed XML"
-"$PYTHON3" "$CHECK" html --wellformed-only "$MW_TMP/edge.html" "$D/edge.log" >&2 ||
+"$PYTHON3" "$CHECK" html --wellformed-only "$MW_TMP/edge.html" "$D/edge.syslog" >&2 ||
     fail "edge.html"
 assert_file_has "$MW_TMP/edge.html" '<td>milter-hold</td>' "Postfix correlation in the HTML"
 assert_file_has "$MW_TMP/edge.html" 'scanner_error: clamd not responding' "errors in the HTML"

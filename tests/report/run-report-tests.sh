@@ -3,7 +3,7 @@
 #
 # 1. golden files: hand-written edge cases (interleaved, truncated, damaged and foreign
 #    lines, JSON records, hashed addresses, lifecycle events, Postfix lines) with every
-#    selection option, and a log made earlier by `mailwarden --scan` (data/scan.log);
+#    selection option, and a log made earlier by `mailwarden --scan` (data/scan.syslog);
 # 2. the same input plain, gzip-compressed, split over two files, and on stdin gives
 #    the same report;
 # 3. a log made now by running corpus messages through `mailwarden --scan` (kv, JSON
@@ -32,30 +32,30 @@ golden() {	# NAME ARGS... : run the report, compare stdout with data/NAME.out
 }
 
 # --- 1. golden files --------------------------------------------------------------
-golden edge "$D/edge.log"
-golden edge-since --since "2026-11-28 01:00" --until 2026-11-28T05:00 "$D/edge.log"
-golden edge-customer --customer other.example "$D/edge.log"
-golden edge-address-plain --address bob@example.net "$D/edge.log"
-golden edge-address-hash --address Dave@Example.NET --hash-key-file "$D/edge.key" "$D/edge.log"
-golden edge-address-domain --address @partner.example "$D/edge.log"
-golden scan "$D/scan.log"
+golden edge "$D/edge.syslog"
+golden edge-since --since "2026-11-28 01:00" --until 2026-11-28T05:00 "$D/edge.syslog"
+golden edge-customer --customer other.example "$D/edge.syslog"
+golden edge-address-plain --address bob@example.net "$D/edge.syslog"
+golden edge-address-hash --address Dave@Example.NET --hash-key-file "$D/edge.key" "$D/edge.syslog"
+golden edge-address-domain --address @partner.example "$D/edge.syslog"
+golden scan "$D/scan.syslog"
 
 # hashing through the configuration file gives the same answer as the key file
 cp "$D/edge.conf" "$MW_TMP/edge.conf"
-"$R" --year 2026 -a dave@example.net -C "$MW_TMP/edge.conf" "$D/edge.log" > "$MW_TMP/viaconf.out" ||
+"$R" --year 2026 -a dave@example.net -C "$MW_TMP/edge.conf" "$D/edge.syslog" > "$MW_TMP/viaconf.out" ||
     fail "--config: exit $?"
 diff -u "$D/edge-address-hash.out" <(sed 's/Dave@Example.NET/dave@example.net/' "$MW_TMP/viaconf.out") >&2 ||
     fail "--config key and --hash-key-file key disagree"
 
 # --- 2. plain, gzip, several files, stdin ---------------------------------------------
-"$R" --year 2026 "$D/edge.log" > "$MW_TMP/plain.out" || fail "plain: exit $?"
-gzip -c "$D/edge.log" > "$MW_TMP/edge.log.gz"
+"$R" --year 2026 "$D/edge.syslog" > "$MW_TMP/plain.out" || fail "plain: exit $?"
+gzip -c "$D/edge.syslog" > "$MW_TMP/edge.log.gz"
 "$R" --year 2026 "$MW_TMP/edge.log.gz" > "$MW_TMP/gz.out" || fail "gzip: exit $?"
 cmp -s "$MW_TMP/plain.out" "$MW_TMP/gz.out" || fail "gzip input gives a different report"
 "$R" --year 2026 - < "$MW_TMP/edge.log.gz" > "$MW_TMP/stdin.out" || fail "stdin: exit $?"
 cmp -s "$MW_TMP/plain.out" "$MW_TMP/stdin.out" || fail "gzip on stdin gives a different report"
-head -n 20 "$D/edge.log" | gzip -c > "$MW_TMP/part1.gz"
-tail -n +21 "$D/edge.log" > "$MW_TMP/part2"
+head -n 20 "$D/edge.syslog" | gzip -c > "$MW_TMP/part1.gz"
+tail -n +21 "$D/edge.syslog" > "$MW_TMP/part2"
 "$R" --year 2026 "$MW_TMP/part1.gz" "$MW_TMP/part2" > "$MW_TMP/split.out" || fail "split: exit $?"
 cmp -s "$MW_TMP/plain.out" "$MW_TMP/split.out" || fail "a log split over two files gives a different report"
 
@@ -109,7 +109,7 @@ assert_match '^Mail from or to z@hash.example: 5 records$' "$(head -n 1 "$MW_TMP
 
 # --- 4. usage -------------------------------------------------------------------------
 set +e
-"$R" --since yesterday "$D/edge.log" >/dev/null 2>&1; rc=$?
+"$R" --since yesterday "$D/edge.syslog" >/dev/null 2>&1; rc=$?
 set -e
 assert_eq 64 "$rc" "exit status for a bad --since"
 set +e
