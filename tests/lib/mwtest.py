@@ -16,6 +16,13 @@ Subcommands (each bounded in time, exit 0 on success, 1 with a message on failur
   normalise-json                read JSON lines on stdin, print them with
                                 elapsed_ms/virus_ms/…_ms set to 0 and keys kept in order
   check-json                    read lines on stdin; each must be one JSON object
+  golden-json EXPECTED.json     read one JSON line on stdin; every top-level key of
+                                EXPECTED must be present with an equal value (after
+                                *_ms normalisation); other keys (stages added later)
+                                are ignored.  Prints the differences.
+  golden-kv EXPECTED.log        read one log record on stdin; every key=value token
+                                of EXPECTED must be in it, in the same order
+                                (elapsed_ms and *_ms values are not compared)
   maildir-find DIR NEEDLE       print the path of the one file under DIR/{new,cur}
                                 whose bytes contain NEEDLE
 """
@@ -211,6 +218,45 @@ def check_json():
     return 0
 
 
+def golden_json(expected_path):
+    with open(expected_path) as f:
+        expected = json.load(f)
+    line = sys.stdin.readline()
+    try:
+        actual = json.loads(line)
+    except ValueError as e:
+        die("output is not JSON: %s: %r" % (e, line[:300]))
+    actual = zero_ms(actual)
+    expected = zero_ms(expected)
+    bad = []
+    for k, v in expected.items():
+        if k not in actual:
+            bad.append("key %r missing (expected %s)" % (k, json.dumps(v)))
+        elif actual[k] != v:
+            bad.append("key %r: expected %s, got %s" % (k, json.dumps(v), json.dumps(actual[k])))
+    if bad:
+        die("%s:\n  %s\n  whole output: %s" % (expected_path, "\n  ".join(bad), line.strip()))
+    return 0
+
+
+def golden_kv(expected_path):
+    with open(expected_path) as f:
+        want = [t for t in f.read().split() if t]
+    line = sys.stdin.readline().strip()
+    got = line.split(" ")
+    pos = 0
+    for t in want:
+        key = t.split("=", 1)[0]
+        for i in range(pos, len(got)):
+            g = got[i]
+            if g == t or (key.endswith("_ms") and g.startswith(key + "=")):
+                pos = i + 1
+                break
+        else:
+            die("%s: token %r not found (in order) in record: %s" % (expected_path, t, line))
+    return 0
+
+
 def maildir_find(d, needle):
     hits = []
     for sub in ("new", "cur"):
@@ -242,6 +288,10 @@ def main():
         return normalise_json()
     if cmd == "check-json" and not argv:
         return check_json()
+    if cmd == "golden-json" and len(argv) == 1:
+        return golden_json(argv[0])
+    if cmd == "golden-kv" and len(argv) == 1:
+        return golden_kv(argv[0])
     if cmd == "maildir-find" and len(argv) == 2:
         return maildir_find(argv[0], argv[1])
     die("bad command line: %s" % " ".join(sys.argv[1:]))
