@@ -640,7 +640,7 @@ build_header(struct run *run, const struct mw_rule *r, struct sbuf *b)
 			} else {
 				sb_put(b, h->name, strlen(h->name));
 				sb_put(b, ": ", 2);
-				header_value(run, b, h, h->index > 0 ? h->index - 1 : 0, false);
+				header_value(run, b, h, h->index - 1, false);
 			}
 			sb_put(b, "\n", 1);
 			b->set = true;
@@ -719,7 +719,12 @@ build_header(struct run *run, const struct mw_rule *r, struct sbuf *b)
 			struct sbuf t = { 0 };
 
 			if (r->hmods & (MW_HM_ADDR | MW_HM_NAME)) {
-				raw_value(&t, occ[k], true);
+				/* addresses from the raw value; a display name decoded
+				 * (RFC 2047) unless :raw, as SpamAssassin does */
+				if ((r->hmods & MW_HM_NAME) && !raw)
+					header_value(run, &t, occ[k], occ[k]->index - 1, false);
+				else
+					raw_value(&t, occ[k], true);
 				if (t.s != NULL) {
 					struct sbuf parts = { 0 };
 					bool f2 = true;
@@ -735,7 +740,7 @@ build_header(struct run *run, const struct mw_rule *r, struct sbuf *b)
 					free(parts.s);
 				}
 			} else {
-				header_value(run, &t, occ[k], k, raw);
+				header_value(run, &t, occ[k], occ[k]->index - 1, raw);
 				sb_put(&t, "\n", 1);
 				if (t.s != NULL)
 					sb_put(b, t.s, t.len);
