@@ -459,6 +459,8 @@ report_html(const struct report *r, FILE *out)
 		fputs("<tr><td colspan=\"4\">none</td></tr>\n", out);
 	fputs("</table>\n", out);
 
+	fputs("<h2>Other mailwarden messages</h2>\n", out);
+	table_counts(out, &r->notices, "notices", "warning or error", r->top, 0);
 	fputs("<h2>Lifecycle</h2>\n", out);
 	table_counts(out, &r->events, "events", "event", 100, 0);
 	if (r->nevlog > 0) {

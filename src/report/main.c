@@ -310,6 +310,7 @@ main(int argc, char **argv)
 		rc |= read_input(&r, "-", buf) < 0;
 	for (i = optind; i < argc; i++)
 		rc |= read_input(&r, argv[i], buf) < 0;
+	report_finish(&r);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	free(buf);
 

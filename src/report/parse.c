@@ -353,6 +353,70 @@ cut:
 #undef SKIPWS
 }
 
+static bool
+starts(const char *p, const char *end, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return (size_t)(end - p) >= n && memcmp(p, prefix, n) == 0;
+}
+
+/* "queue_id=Q spool failure: ..." - an error about one message, not its record. */
+static bool
+queue_error(struct line *ln, const char *p, const char *end)
+{
+	const char *sp = memchr(p, ' ', (size_t)(end - p)), *next;
+
+	if (sp == NULL)
+		return false;
+	next = memchr(sp + 1, ' ', (size_t)(end - sp - 1));
+	if (next == NULL)
+		next = end;
+	if (memchr(sp + 1, '=', (size_t)(next - sp - 1)) != NULL ||
+	    memmem(sp + 1, (size_t)(end - sp - 1), ": ", 2) == NULL)
+		return false;	/* a record, perhaps damaged */
+	add_field(ln, "event", 5, "message_error", 13);
+	add_field(ln, p, 8, p + 9, (size_t)(sp - p - 9));
+	add_field(ln, "error", 5, sp + 1, (size_t)(end - sp - 1));
+	return true;
+}
+
+/*
+ * The daemon's own lines (daemon.c): "started: k=v ...", "reload: now serving
+ * generation N (was M), config=...", "reload refused: ...", "stopping: signal N",
+ * "stopped"; anything else is a warning or error worth counting.  They become
+ * event records like those written by mw_output_event().
+ */
+static void
+daemon_line(struct line *ln, const char *p, const char *end, int year_now, int month_now)
+{
+	const char *q;
+
+	if (starts(p, end, "started: ")) {
+		add_field(ln, "event", 5, "start", 5);
+		parse_kv(ln, p + 9, end, year_now, month_now);
+		ln->truncated = false;	/* "config=..." values are free text */
+		ln->resync = NULL;
+	} else if (starts(p, end, "reload: now serving generation ")) {
+		add_field(ln, "event", 5, "reload", 6);
+		p += 31;
+		for (q = p; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		add_field(ln, "generation", 10, p, (size_t)(q - p));
+	} else if (starts(p, end, "reload refused: ")) {
+		add_field(ln, "event", 5, "reload_refused", 14);
+		add_field(ln, "reason", 6, p + 16, (size_t)(end - p - 16));
+	} else if (starts(p, end, "stopping: ")) {
+		add_field(ln, "event", 5, "stopping", 8);
+		add_field(ln, "reason", 6, p + 10, (size_t)(end - p - 10));
+	} else if ((size_t)(end - p) == 7 && memcmp(p, "stopped", 7) == 0)
+		add_field(ln, "event", 5, "stopped", 7);
+	else {
+		add_field(ln, "event", 5, "message", 7);
+		add_field(ln, "text", 4, p, (size_t)(end - p));
+	}
+}
+
 /*
  * Every message record ends with elapsed_ms, every recipient record with checks: a
  * record that ends otherwise was cut, and its last value may be cut mid-way, so it
@@ -424,15 +488,19 @@ line_parse(char *s, size_t len, int year_now, int month_now, struct line *ln)
 	if (ln->proglen == 10 && memcmp(ln->prog, "mailwarden", 10) == 0) {
 		if (end - p >= 9 && memcmp(p, "queue_id=", 9) == 0) {
 			ln->kind = LINE_MW;
-			parse_kv(ln, p, end, year_now, month_now);
+			if (!queue_error(ln, p, end))
+				parse_kv(ln, p, end, year_now, month_now);
 		} else if (end - p >= 6 && memcmp(p, "event=", 6) == 0) {
 			ln->kind = LINE_MW;
 			parse_kv(ln, p, end, year_now, month_now);
 		} else if (p < end && *p == '{') {
 			ln->kind = LINE_MW;
 			parse_json(ln, p, end);
+		} else if (colon != NULL) {
+			ln->kind = LINE_MW;
+			daemon_line(ln, p, end, year_now, month_now);
+			return;
 		}
-		/* other mailwarden lines (warnings, usage) are foreign to the report */
 		if (ln->kind == LINE_MW)
 			check_complete(ln);
 		return;

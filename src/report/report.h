@@ -87,7 +87,7 @@ struct pf_state {		/* what Postfix logged for one queue id */
 enum { PF_SEEN = 1, PF_HOLD = 2, PF_REJECT = 4, PF_DISCARD = 8, PF_TEMPFAIL = 16,
 	PF_SENT = 32, PF_REMOVED = 64, PF_BOUNCED = 128, PF_DEFERRED = 256 };
 
-struct event_line { int64_t t; bool has_time; char *text; };
+struct event_line { int64_t t; bool has_time; size_t seq; char *text; };
 
 struct report {
 	/* options */
@@ -102,6 +102,7 @@ struct report {
 
 	/* counters */
 	uint64_t lines, mw_records, rcpt_records, event_records, postfix_lines, foreign;
+	uint64_t daemon_messages;
 	uint64_t truncated, damaged, outside_time, filtered, untimed, json_records, hashed_seen;
 	int64_t	 tmin, tmax;
 	bool	 have_range;
@@ -119,6 +120,7 @@ struct report {
 	struct strmap errors;	/* "stage: text" -> err_stats */
 	struct strmap events;	/* event name -> uint64 */
 	struct strmap skipped;	/* skip reason -> uint64 */
+	struct strmap notices;	/* the daemon's other lines -> uint64 */
 	struct strmap qids;	/* queue id -> pf_state */
 	struct event_line *evlog;	/* reloads, refusals, errors: the last ones */
 	size_t	 nevlog, evlog_cap;
@@ -132,6 +134,7 @@ struct report {
 int	 report_init(struct report *r);
 void	 report_free(struct report *r);
 void	 report_line(struct report *r, struct line *ln);
+void	 report_finish(struct report *r);	/* after the last line */
 /* address as it appears in a record, matched against --address */
 bool	 report_address_matches(const struct report *r, const char *tok, size_t n);
 

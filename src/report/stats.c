@@ -26,6 +26,7 @@ report_init(struct report *r)
 	strmap_init(&r->errors, sizeof(struct err_stats));
 	strmap_init(&r->events, sizeof(uint64_t));
 	strmap_init(&r->skipped, sizeof(uint64_t));
+	strmap_init(&r->notices, sizeof(uint64_t));
 	strmap_init(&r->qids, sizeof(struct pf_state));
 	strmap_init(&r->mainrec, sizeof(char *));
 	return 0;
@@ -57,6 +58,7 @@ report_free(struct report *r)
 	strmap_free(&r->errors);
 	strmap_free(&r->events);
 	strmap_free(&r->skipped);
+	strmap_free(&r->notices);
 	strmap_free(&r->qids);
 	strmap_free(&r->mainrec);
 }
@@ -232,6 +234,7 @@ evlog_add(struct report *r, const struct line *ln)
 	e = &r->evlog[r->nevlog];
 	e->t = ln->t;
 	e->has_time = ln->has_time;
+	e->seq = r->nevlog;	/* equal times keep the input order */
 	if ((e->text = record_text(ln)) != NULL)
 		r->nevlog++;
 }
@@ -437,6 +440,13 @@ event_record(struct report *r, struct line *ln)
 
 	if (r->address != NULL || r->customer != NULL)
 		return;
+	if (feq(ev, "message")) {	/* the daemon's other warnings and errors */
+		const struct field *text = line_get(ln, "text");
+		r->daemon_messages++;
+		if (text != NULL)
+			count(&r->notices, text->v, text->vlen > 160 ? 160 : text->vlen);
+		return;
+	}
 	r->event_records++;
 	count(&r->events, ev->v, ev->vlen);
 	evlog_add(r, ln);
@@ -544,4 +554,22 @@ report_line(struct report *r, struct line *ln)
 		rcpt_record(r, ln);
 	else if (line_get(ln, "queue_id") != NULL)
 		main_record(r, ln);
+}
+
+static int
+by_time(const void *a, const void *b)
+{
+	const struct event_line *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+void
+report_finish(struct report *r)
+{
+	/* several files may come in any order: list lifecycle lines by time */
+	if (r->nevlog > 1)
+		qsort(r->evlog, r->nevlog, sizeof(*r->evlog), by_time);
 }

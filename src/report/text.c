@@ -166,6 +166,7 @@ report_text(const struct report *r, FILE *out)
 	fprintf(out, "  recipient records         %12" PRIu64 "\n", r->rcpt_records);
 	fprintf(out, "  lifecycle records         %12" PRIu64 "\n", r->event_records);
 	fprintf(out, "  of them JSON              %12" PRIu64 "\n", r->json_records);
+	fprintf(out, "  other mailwarden lines    %12" PRIu64 "\n", r->daemon_messages);
 	fprintf(out, "  Postfix lines             %12" PRIu64 "\n", r->postfix_lines);
 	fprintf(out, "  other lines (skipped)     %12" PRIu64 "\n", r->foreign);
 	fprintf(out, "  truncated records         %12" PRIu64 "\n", r->truncated);
@@ -256,6 +257,17 @@ report_text(const struct report *r, FILE *out)
 			    r->have_range ? a : "-", r->have_range ? b : "-",
 			    strmap_key(&r->errors, idx[i]));
 		}
+		free(idx);
+	}
+
+	heading(out, "Other mailwarden messages (warnings, errors)");
+	if (r->notices.n == 0)
+		fprintf(out, "  (none)\n");
+	else if ((idx = sorted_by_count(&r->notices)) != NULL) {
+		for (i = 0; i < r->notices.n && i < (size_t)r->top; i++)
+			fprintf(out, "  %8" PRIu64 "  %s\n",
+			    *(const uint64_t *)strmap_val(&r->notices, idx[i]),
+			    strmap_key(&r->notices, idx[i]));
 		free(idx);
 	}
 
