@@ -626,6 +626,12 @@ out:
 	return t;
 }
 
+const char *
+mw_customers_path(const struct mw_customers *t)
+{
+	return t ? t->path : NULL;
+}
+
 bool
 mw_customers_file_changed(const struct mw_customers *t)
 {

@@ -64,6 +64,9 @@ size_t	mw_customers_count(const struct mw_customers *t);
 int	mw_customers_lookup(const struct mw_customers *t, const char *rcpt,
 	    const struct mw_policy *base, struct mw_policy *out);
 
+/* The file the table was loaded from, or NULL. */
+const char *mw_customers_path(const struct mw_customers *t);
+
 /* True when the file the table was loaded from is no longer the same file
  * (replaced, resized, touched, removed).  False for tables not loaded from a file. */
 bool	mw_customers_file_changed(const struct mw_customers *t);

@@ -72,7 +72,13 @@ mw_generation_build(const char *conf_path, bool missing_ok, unsigned long id,
 			    g->conf->local_part_case == MW_LOCAL_PART_SENSITIVE,
 			.recipient_delimiter = g->conf->recipient_delimiter,
 		};
-		g->customers = mw_customers_load(g->conf->customers, &co, diag);
+		char *path = mw_policy_customers_path(g->conf);
+
+		if (path == NULL)
+			mw_diag_error(diag, g->conf->path, 0, "out of memory");
+		else
+			g->customers = mw_customers_load(path, &co, diag);
+		free(path);
 	}
 	/* --- TLS audit (issue 9) --- */
 	mw_tls_conf_check(g->conf, diag);

@@ -286,6 +286,19 @@ mw_policy_config_free(struct mw_policy_config *pc)
 	free(pc);
 }
 
+char *
+mw_policy_customers_path(const struct mw_conf *c)
+{
+	const char *slash;
+	char *path;
+
+	if (c->customers[0] == '/' || c->path == NULL || (slash = strrchr(c->path, '/')) == NULL)
+		return strdup(c->customers);
+	if (asprintf(&path, "%.*s/%s", (int)(slash - c->path), c->path, c->customers) < 0)
+		return NULL;
+	return path;
+}
+
 bool
 mw_policy_trusted(const struct mw_policy_config *pc, const char *addr)
 {
@@ -418,7 +431,7 @@ mw_customers_changed(const struct mw_generation *g)
 		return false;
 	/* Report a given state of the file once: if its reload fails, wait for the next
 	 * edit instead of retrying (and logging the same errors) on every poll. */
-	if (stat(g->conf->customers, &st) < 0)
+	if (stat(mw_customers_path(g->customers), &st) < 0)
 		memset(&st, 0, sizeof(st));
 	pthread_mutex_lock(&lock);
 	changed = !have_last || st.st_ino != last_ino || st.st_size != last_size ||

@@ -102,6 +102,9 @@ struct mw_policy_config {
 struct mw_conf;
 struct mw_policy_config *mw_policy_config_build(const struct mw_conf *c, struct mw_diag *diag);
 void	mw_policy_config_free(struct mw_policy_config *pc);
+/* The customers file's path: a relative `customers` is taken relative to the
+ * directory of the configuration file.  Malloc'd; NULL on ENOMEM. */
+char	*mw_policy_customers_path(const struct mw_conf *c);
 /* Is the textual IPv4/IPv6 address in one of the trusted networks? */
 bool	mw_policy_trusted(const struct mw_policy_config *pc, const char *addr);
 

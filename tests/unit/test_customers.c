@@ -629,6 +629,29 @@ test_generation_errors(void **state)
 	mw_diag_free(&d);
 }
 
+/* A relative customers path is relative to the configuration file's directory. */
+static void
+test_relative_path(void **state)
+{
+	struct mw_diag d;
+	struct mw_generation *g;
+	struct mw_policy p;
+	char *conf;
+
+	(void)state;
+	free(write_file("rel-customers.conf", "rel.test spam=on\n"));
+	conf = write_file("rel.conf", "customers = rel-customers.conf\n");
+	mw_diag_init(&d);
+	assert_true(chdir("/") == 0);
+	assert_non_null(g = mw_generation_build(conf, false, 1, &d));
+	assert_int_equal(mw_policy_lookup(g, NULL, "x@rel.test", &p), 0);
+	assert_string_equal(p.key, "rel.test");
+	assert_true(p.spam);
+	mw_generation_unref(g);
+	mw_diag_free(&d);
+	free(conf);
+}
+
 static void
 test_file_changed(void **state)
 {
@@ -747,6 +770,7 @@ main(void)
 		cmocka_unit_test(test_rcpt_strictest_and_trusted),
 		cmocka_unit_test(test_no_customers_file_filters_everyone),
 		cmocka_unit_test(test_generation_errors),
+		cmocka_unit_test(test_relative_path),
 		cmocka_unit_test(test_file_changed),
 		cmocka_unit_test(test_large_file),
 	};
