@@ -87,6 +87,17 @@ put_addr(const struct mw_generation *g, struct mw_buf *b, const char *addr)
 	    c ? c->log_hash_key : NULL, addr);
 }
 
+/* A customer key that is a mailbox is an address too: it follows log_addresses. */
+static void
+put_customer_key(const struct mw_generation *g, struct mw_buf *b, const char *key)
+{
+	if (key != NULL && strchr(key, '@') != NULL && g != NULL && g->conf != NULL &&
+	    g->conf->log_addresses != MW_LOG_ADDR_FULL)
+		put_addr(g, b, key);
+	else
+		mw_buf_log_value(b, key, key ? strlen(key) : 0);
+}
+
 /* A log value that is also safe inside a comma-separated list. */
 static void
 put_list_item(struct mw_buf *b, const char *s)
@@ -134,7 +145,11 @@ put_customer_keys(const struct mw_generation *g, const struct mw_envelope *env,
 		for (i = 0; i < n; i++) {
 			if (i)
 				mw_buf_putc(b, ',');
-			put_list_item(b, keys[i]);
+			if (strchr(keys[i], '@') != NULL && g->conf != NULL &&
+			    g->conf->log_addresses != MW_LOG_ADDR_FULL)
+				put_addr(g, b, keys[i]);	/* no ',' in a mailbox key */
+			else
+				put_list_item(b, keys[i]);
 		}
 	}
 	free(keys);
@@ -307,7 +322,8 @@ mw_output_rcpt_records(const struct mw_generation *g, const struct mw_envelope *
 	mw_buf_puts(b, " rcpt=");
 	put_addr(g, b, env->rcpts[i]);
 	mw_buf_printf(b, " rcpt_index=%zu", i + 1);
-	kv(b, "customer", p.key);
+	mw_buf_puts(b, " customer=");
+	put_customer_key(g, b, p.key);
 	/* One transaction, one outcome: at end of message a milter cannot act per
 	 * recipient (FIELD-NOTES), so the recipient got the message's action. */
 	mw_buf_printf(b, " action=%s", mw_action_name(v->action));
@@ -369,7 +385,8 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 	flags_list(b, v->msg_flags, false);
 	if (v->skip_reason)
 		kv(b, "skipped", v->skip_reason);
-	kv(b, "customer", v->policy.effective.key);
+	mw_buf_puts(b, " customer=");		/* issue 10: a mailbox key is an address */
+	put_customer_key(g, b, v->policy.effective.key);
 	put_customer_keys(g, env, b);		/* issue 10 */
 
 	/* --- spam rules (issue 4) --- */

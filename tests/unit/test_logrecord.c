@@ -296,6 +296,62 @@ test_conf_hash_needs_key(void **state)
 	}
 }
 
+/* A customer key that is a mailbox is an address: hashed like one. */
+static void
+test_mailbox_customer_key(void **state)
+{
+	char dir[] = "/tmp/test_logrecord.XXXXXX", conf[256], cust[256];
+	struct mw_generation *g;
+	struct mw_envelope env;
+	struct mw_verdict v;
+	struct mw_diag d;
+	struct mw_buf b;
+	FILE *fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(cust, sizeof(cust), "%s/customers", dir);
+	snprintf(conf, sizeof(conf), "%s/mailwarden.conf", dir);
+	assert_non_null(fp = fopen(cust, "w"));
+	fputs("ceo@example.net spam=on virus=on\nexample.net spam=on\n", fp);
+	assert_int_equal(fclose(fp), 0);
+	assert_non_null(fp = fopen(conf, "w"));
+	fprintf(fp, "customers = %s\nlog_addresses = hash\nlog_hash_key = %s\n", cust, KEY);
+	assert_int_equal(fclose(fp), 0);
+	mw_diag_init(&d);
+	g = mw_generation_build(conf, false, 1, &d);
+	mw_diag_free(&d);
+	assert_non_null(g);
+
+	mw_envelope_init(&env);
+	assert_int_equal(mw_envelope_set(&env.queue_id, "4F3A2B1C0D"), 0);
+	assert_int_equal(mw_envelope_set_path(&env.mail_from, "<a@example.org>"), 0);
+	assert_int_equal(mw_envelope_add_rcpt(&env, "<ceo@example.net>"), 0);
+	assert_int_equal(mw_envelope_add_rcpt(&env, "<staff@example.net>"), 0);
+	mw_verdict_init(&v);
+	assert_int_equal(mw_scan(g, &env, message, strlen(message), strlen(message), &v), 0);
+	mw_buf_init(&b, 0);
+	assert_int_equal(mw_output_log_record(g, &env, &v, &b), 0);
+	assert_null(strstr(b.data, "ceo"));
+	assert_null(strstr(b.data, "staff"));
+	assert_non_null(strstr(b.data, " customers="));
+	mw_buf_reset(&b);
+	assert_int_equal(mw_output_rcpt_records(g, &env, &v, 0, &b), 0);
+	assert_null(strstr(b.data, "ceo"));
+	assert_non_null(strstr(b.data, " customer=h:"));
+	mw_buf_reset(&b);
+	assert_int_equal(mw_output_rcpt_records(g, &env, &v, 1, &b), 0);
+	assert_non_null(strstr(b.data, " customer=example.net "));
+
+	mw_buf_free(&b);
+	mw_verdict_free(&v);
+	mw_envelope_clear(&env);
+	mw_generation_unref(g);
+	unlink(cust);
+	unlink(conf);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -307,6 +363,7 @@ main(void)
 		cmocka_unit_test(test_json_record),
 		cmocka_unit_test(test_event_record),
 		cmocka_unit_test(test_conf_hash_needs_key),
+		cmocka_unit_test(test_mailbox_customer_key),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
