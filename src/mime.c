@@ -341,7 +341,9 @@ dup_utf8(const char *s, char **out)
 	*out = NULL;
 	if (s == NULL)
 		return 0;
-	*out = mw_utf8_sanitize(s, strlen(s), NULL);
+	/* mw_utf8_sanitize() of "" returns an unterminated buffer (mw_buf_reserve
+	 * does not store the NUL), so the empty string is copied here. */
+	*out = *s ? mw_utf8_sanitize(s, strlen(s), NULL) : strdup("");
 	return *out ? 0 : -1;
 }
 
@@ -884,10 +886,18 @@ decode_headers(struct mw_mime *mm, const struct mw_message *m)
 		return -1;
 	mm->nhdr = m->nheaders;
 	for (i = 0; i < m->nheaders; i++) {
-		char *d = g_mime_utils_header_decode_text(mm->opts, m->headers[i].value);
-		int rc = dup_utf8(d ? d : m->headers[i].value, &mm->hdr_decoded[i]);
+		char *v, *d;
+		int rc;
 
+		/* value_len, not strlen: an empty value's buffer is not always
+		 * NUL-terminated by message.c (mw_buf_reserve leaves it unset). */
+		if ((v = strndup(m->headers[i].value ? m->headers[i].value : "",
+		    m->headers[i].value ? m->headers[i].value_len : 0)) == NULL)
+			return -1;
+		d = g_mime_utils_header_decode_text(mm->opts, v);
+		rc = dup_utf8(d ? d : v, &mm->hdr_decoded[i]);
 		g_free(d);
+		free(v);
 		if (rc < 0)
 			return -1;
 	}
@@ -948,6 +958,7 @@ parse_addresses(struct mw_mime *mm, const struct mw_message *m)
 
 		for (i = 0; i < m->nheaders; i++) {
 			InternetAddressList *list;
+			char *value;
 			int rc;
 
 			if (strcasecmp(m->headers[i].name, address_fields[f]) != 0)
@@ -956,7 +967,12 @@ parse_addresses(struct mw_mime *mm, const struct mw_message *m)
 				al = &mm->addrs[mm->naddr_lists++];
 				al->field = address_fields[f];
 			}
-			list = internet_address_list_parse(mm->opts, m->headers[i].value);
+			value = strndup(m->headers[i].value ? m->headers[i].value : "",
+			    m->headers[i].value ? m->headers[i].value_len : 0);
+			if (value == NULL)
+				return -1;
+			list = internet_address_list_parse(mm->opts, value);
+			free(value);
 			rc = add_address_list(mm, al, list, 0);
 			if (list)
 				g_object_unref(list);
