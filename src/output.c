@@ -167,6 +167,7 @@ key_is_numeric(const char *k, size_t n)
 {
 	static const char *const numeric[] = {
 		"rcpts", "size", "score", "required", "bits", "earlier_cleartext_hops",
+		"earlier_claimed_hops",
 		"rcpt_index", "generation", NULL
 	};
 	size_t i;

@@ -283,6 +283,14 @@ time_buckets(struct report *r, const struct line *ln, int a)
 		c->n[a]++;
 }
 
+/* tls=none or a protocol version; not "skipped:why", "error:why" or absent */
+static bool
+tls_known(const struct field *tls)
+{
+	return tls != NULL && tls->vlen > 0 && !feq(tls, "-") && !fprefix(tls, "skipped") &&
+	    !fprefix(tls, "error") && !fprefix(tls, "not_run");
+}
+
 static void
 customer_stats(struct report *r, const char *key, size_t klen, int a, const struct field *spam,
     const struct field *virus, const struct field *tls)
@@ -299,7 +307,7 @@ customer_stats(struct report *r, const char *key, size_t klen, int a, const stru
 	c->viruses += fprefix(virus, "infected:");
 	c->held += a == ACT_HOLD;
 	c->rejected += a == ACT_REJECT;
-	if (tls != NULL && tls->vlen > 0 && !feq(tls, "-")) {
+	if (tls_known(tls)) {
 		c->tls_known++;
 		c->clear += feq(tls, "none");
 	}
@@ -339,7 +347,7 @@ main_record(struct report *r, struct line *ln)
 		r->spam_scanned++;
 		r->spam_yes += feq(spam, "yes");
 	}
-	if (tls != NULL && !feq(tls, "-")) {
+	if (tls_known(tls)) {
 		r->tls_known++;
 		r->tls_clear += clear;
 	}

@@ -90,7 +90,7 @@ def count(paths):
             s["viruses"] += virus.startswith("infected:")
             s["held"] += a == "hold"
             s["rejected"] += a == "reject"
-            if tls not in (None, "-"):
+            if tls not in (None, "-") and not tls.startswith(("skipped", "error", "not_run")):
                 s["known"] += 1
                 s["clear"] += tls == "none"
         for rule in r.get("rules", "-").split(","):
