@@ -140,7 +140,8 @@ mw_spam_stage(struct mw_scan_ctx *ctx)
 		v->spam.reason = "policy";
 		return 0;
 	}
-	if (rs == NULL) {
+	if (rs == NULL || rs->norder == 0) {
+		/* `rules =` (empty) or only files without scoring rules: spam is off */
 		v->spam.status = MW_STAGE_SKIPPED;
 		v->spam.reason = "no_rules";
 		return 0;
@@ -155,6 +156,8 @@ mw_spam_stage(struct mw_scan_ctx *ctx)
 	}
 	/* SpamAssassin rounds the score to one decimal before comparing */
 	v->spam.score = round(res.score * 10) / 10;
+	if (v->spam.score == 0)
+		v->spam.score = 0;	/* no "-0.0" from a tiny negative score */
 	v->spam.required = mw_spam_required(ctx);
 	v->spam.is_spam = v->spam.score >= v->spam.required;
 	v->spam.budget_exceeded = res.budget_exceeded;
