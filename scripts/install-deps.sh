@@ -30,6 +30,8 @@ add clamav-testfiles clamav-daemon
 add dnsmasq-base
 # --- customers and policy (issue 8) ---
 # --- TLS audit (issue 9) ---
+# Its STARTTLS test uses openssl, postfix and python3 from the tests section above; the
+# optional libFuzzer target (--enable-fuzzing) needs clang, not installed here.
 # --- postmaster's view (issue 10) ---
 # xmllint checks the HTML report; chromium renders it for `make check-browser`
 add libxml2-utils chromium
