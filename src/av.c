@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "av.h"
 #include "av_clamd.h"
@@ -152,7 +153,7 @@ settings_from_conf(struct engine_settings *s, const struct mw_conf *c)
 {
 	memset(s, 0, sizeof(*s));
 	s->database = strdup(c->clamav_database);
-	s->tmpdir = strdup(c->tmpdir);
+	s->tmpdir = strdup(c->clamav_tmpdir[0] ? c->clamav_tmpdir : c->tmpdir);
 	s->max_scansize = c->clamav_max_scansize;
 	s->max_filesize = c->clamav_max_filesize;
 	s->max_recursion = c->clamav_max_recursion;
@@ -430,6 +431,12 @@ slot_create(const struct engine_settings *set, bool absent_ok, struct mw_diag *d
 	s->set.max_files = set->max_files;
 	s->set.max_scantime_s = set->max_scantime_s;
 
+	/* libclamav would fail every scan later; say it now. */
+	if (access(set->tmpdir, W_OK | X_OK) < 0) {
+		mw_diag_error(diag, conf_path, 0, "clamav_tmpdir/tmpdir %s: %s", set->tmpdir,
+		    strerror(errno));
+		goto fail;
+	}
 	if (absent_ok && database_absent(set->database)) {
 		s->no_database = true;
 		mw_diag_warn(diag, conf_path, 0, "clamav_database %s holds no virus signatures: "

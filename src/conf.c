@@ -143,6 +143,10 @@ const struct mw_option mw_options[] = {
 	  "Message rejected: virus found (%v)", UNBOUNDED, NULL,
 	  "reply text after 550 5.7.1 for virus_action reject; %v = the signature name, "
 	  "%% = a percent sign; no other % escapes" },
+	{ "clamav_tmpdir", MW_OPT_STRING, OFF(clamav_tmpdir), "", UNBOUNDED, NULL,
+	  "where libclamav writes the parts and archive members it extracts while scanning "
+	  "(removed after each message); empty = tmpdir. A tmpfs such as /dev/shm makes "
+	  "scanning many times faster (doc/PERFORMANCE.md)" },
 	/* --- SPF (issue 7) --- */
 	{ "spf_check", MW_OPT_BOOL, OFF(spf_check), "yes", UNBOUNDED, NULL,
 	  "check the sender's SPF (RFC 7208) with libspf2; results go into Received-SPF and "

@@ -98,6 +98,7 @@ struct mw_conf {
 	int	 clamav_on_error;	/* enum mw_av_on_error */
 	long	 clamav_timeout;	/* clamd backend: seconds per I/O step */
 	char	*virus_reject_text;	/* reply text; %v = virus name */
+	char	*clamav_tmpdir;		/* ClamAV's scratch files; empty = tmpdir */
 	/* --- SPF (issue 7) --- */
 	bool	 spf_check;
 	bool	 spf_check_helo;	/* also check the HELO name (SPF_HELO_* rules) */
