@@ -29,7 +29,7 @@
 /* Shown by libspf2 for fail when the domain publishes no exp=; its built-in
  * default points at a web site that no longer exists.  "%_" is a space: libspf2
  * 1.2.10 mangles literal spaces in explanation strings (see spf_dns.c). */
-#define DEFAULT_EXPLANATION	"%{o}%_does%_not%_designate%_%{i}%_as%_permitted%_sender"
+#define DEFAULT_EXPLANATION	"%{o}%_does%_not%_designate%_%{c}%_as%_permitted%_sender"
 #define CACHE_BITS	8
 
 struct ipaddr {

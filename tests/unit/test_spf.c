@@ -296,6 +296,10 @@ test_problem_and_explanation(void **state)
 	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "mx.x.test", "a@fail.test", &a), 0);
 	assert_string_equal(a.explanation,
 	    "fail.test does not designate 198.51.100.1 as permitted sender");
+	/* IPv6 as people write it, not the dotted nibbles of %{i} */
+	assert_int_equal(mw_spf_check(g->spf, "2001:db8:99::1", "x", "a@pass.test", &a), 0);
+	assert_string_equal(a.explanation,
+	    "pass.test does not designate 2001:db8:99::1 as permitted sender");
 	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "x", "a@toomany.test", &a), 0);
 	assert_string_equal(a.problem, "Mechanisms used too many DNS lookups");
 	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "x", "a@bad.test", &a), 0);
