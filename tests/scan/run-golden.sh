@@ -5,6 +5,7 @@
 #   NAME.eml   a fixture (or generated below: huge-header)
 #   NAME.args  optional: extra --scan flags (envelope: --from, --rcpt, --queue-id, ...)
 #   NAME.conf  optional: configuration for this fixture instead of golden.conf
+#              (both get tests/lib/common.sh's hermetic defaults for what they omit)
 #   NAME.json  expected `--scan --json` object: every top-level key listed must be
 #              present with exactly that value (*_ms values are not compared); keys
 #              not listed (stages added by later issues) are ignored.  golden.conf
@@ -34,6 +35,9 @@ scan() {	# DIR NAME [--json]: run --scan from DIR so "file" is the bare name
 	local d=$1 name=$2 args=() c=$conf
 	shift 2
 	[ -f "$dir/$name.conf" ] && c=$dir/$name.conf
+	# the harness's hermetic defaults (no system rules, ClamAV or DNS) are added
+	mw_hermetic_conf "$c" "$MW_TMP/$name.conf"
+	c=$MW_TMP/$name.conf
 	if [ -f "$dir/$name.args" ]; then
 		read -r -a args <"$dir/$name.args"
 	fi
@@ -83,7 +87,8 @@ MW_TESTNAME=scan
 # Several files in one run: one object per file, in order; a missing file is an
 # error (exit 66, EX_NOINPUT) that does not stop the others.
 rc=0
-(cd "$dir" && "$MW" -c "$conf" --scan --json plain.eml no-such-file.eml crlf.eml) \
+mw_hermetic_conf "$conf" "$MW_TMP/multi.conf"
+(cd "$dir" && "$MW" -c "$MW_TMP/multi.conf" --scan --json plain.eml no-such-file.eml crlf.eml) \
     >"$MW_TMP/multi.out" 2>"$MW_TMP/multi.err" || rc=$?
 assert_eq 66 "$rc" "exit status with a missing file"
 assert_file_has "$MW_TMP/multi.err" 'no-such-file\.eml' "error names the missing file"
