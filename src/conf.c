@@ -198,7 +198,8 @@ const struct mw_option mw_options[] = {
 	  "virus scanning for authenticated submissions and trusted networks" },
 	{ "default_spam_reject_threshold", MW_OPT_DOUBLE, OFF(default_spam_reject_threshold), "0",
 	  0, 1000, NULL,
-	  "with spam_action reject: reject only at or above this score and tag between; 0 = none" },
+	  "spam scoring at or above this is rejected whatever spam_action says (spam_action "
+	  "applies between spam_threshold and it); 0 = none" },
 	{ "default_spam_action", MW_OPT_ENUM, OFF(default_spam_action), "tag", 0, 0,
 	  mw_spam_action_names, "what happens to spam unless a customers entry says" },
 	{ "default_subject_tag", MW_OPT_STRING, OFF(default_subject_tag), "[SPAM]", UNBOUNDED, NULL,

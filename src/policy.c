@@ -6,6 +6,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -91,26 +92,40 @@ virus_strength(enum mw_virus_action a)
 	return 3;
 }
 
-/* Score at or above which a spam policy rejects; HUGE_VAL when it never does. */
+/*
+ * Score at or above which a spam policy rejects (as the spam stage applies it: spam is
+ * rejected when spam_action is reject, or when spam_reject_threshold > 0 and the score
+ * reaches it); HUGE_VAL when it never rejects.
+ */
 static double
 reject_level(const struct mw_policy *p)
 {
-	if (p->spam_action != MW_SPAM_REJECT)
-		return 1e300;
-	return p->spam_reject_threshold > p->spam_threshold ? p->spam_reject_threshold :
-	    p->spam_threshold;
+	if (p->spam_action == MW_SPAM_REJECT)
+		return p->spam_threshold;
+	if (p->spam_reject_threshold > 0)
+		return p->spam_reject_threshold > p->spam_threshold ? p->spam_reject_threshold :
+		    p->spam_threshold;
+	return HUGE_VAL;
+}
+
+/* What a policy does to spam below its reject level (tag for a reject policy: the
+ * weakest, so it never strengthens the merge). */
+static enum mw_spam_action
+band_action(const struct mw_policy *p)
+{
+	return p->spam_action == MW_SPAM_REJECT ? MW_SPAM_TAG : p->spam_action;
 }
 
 /*
- * Spam: the lowest threshold; the strongest non-reject action for the band below the
- * reject level; reject at the lowest reject level any recipient asked for.  So every
+ * Spam: the lowest threshold; the strongest of tag < subject < hold below the reject
+ * level; reject from the lowest reject level any recipient asked for.  So every
  * recipient gets at least its own treatment, plus what the others asked for.
  */
 static void
 merge_spam(struct mw_policy *into, const struct mw_policy *p)
 {
 	double thr, rej;
-	enum mw_spam_action band_a, band_p, band;
+	enum mw_spam_action band;
 
 	if (!p->spam)
 		return;
@@ -122,25 +137,18 @@ merge_spam(struct mw_policy *into, const struct mw_policy *p)
 		memcpy(into->subject_tag, p->subject_tag, sizeof(into->subject_tag));
 		return;
 	}
-	thr = into->spam_threshold < p->spam_threshold ? into->spam_threshold : p->spam_threshold;
-	rej = reject_level(into) < reject_level(p) ? reject_level(into) : reject_level(p);
-	/* The band action of a reject policy with a separate reject threshold is tag. */
-	band_a = into->spam_action == MW_SPAM_REJECT ? MW_SPAM_TAG : into->spam_action;
-	band_p = p->spam_action == MW_SPAM_REJECT ? MW_SPAM_TAG : p->spam_action;
-	band = band_a > band_p ? band_a : band_p;
-	if (band == MW_SPAM_SUBJECT && band_a != MW_SPAM_SUBJECT)
+	thr = fmin(into->spam_threshold, p->spam_threshold);
+	rej = fmin(reject_level(into), reject_level(p));
+	band = band_action(into) > band_action(p) ? band_action(into) : band_action(p);
+	if (band == MW_SPAM_SUBJECT && band_action(into) != MW_SPAM_SUBJECT)
 		memcpy(into->subject_tag, p->subject_tag, sizeof(into->subject_tag));
 	into->spam_threshold = thr;
-	if (rej >= 1e300) {
-		into->spam_action = band;
+	if (rej <= thr) {
+		into->spam_action = MW_SPAM_REJECT;
 		into->spam_reject_threshold = 0;
 	} else {
-		into->spam_action = MW_SPAM_REJECT;
-		into->spam_reject_threshold = rej > thr ? rej : 0;
-		/* A band action stronger than tag (subject, hold) cannot be expressed next
-		 * to a reject threshold; the stricter choice is to reject the whole band. */
-		if (rej > thr && band > MW_SPAM_TAG)
-			into->spam_reject_threshold = 0;
+		into->spam_action = band;
+		into->spam_reject_threshold = isinf(rej) ? 0 : rej;
 	}
 }
 

@@ -92,7 +92,7 @@ mw_records | grep -E ' action=' >"$MW_TMP/records" || true
 assert_count 2 "$MW_TMP/records" 'queue_id=' "mailwarden records"
 rin=$(grep -E 'customer=optin\.test' "$MW_TMP/records" || true)
 rout=$(grep -E 'customer=optout\.test' "$MW_TMP/records" || true)
-assert_match 'rcpts=1 .* flags=[^ ]+ customer=optin\.test( customers=[^ ]*)? spam=(yes|no|not_run)' \
+assert_match 'rcpts=1 .* flags=[^ ]+ customer=optin\.test( customers=[^ ]*)? spam=(yes|no|not_run|skipped:no_rules)' \
     "$rin" "record of the opted-in delivery"
 assert_match 'rcpts=1 .*skipped=opted_out customer=optout\.test( customers=[^ ]*)? spam=skipped:opted_out virus=skipped:opted_out' \
     "$rout" "record of the opted-out delivery"

@@ -410,16 +410,26 @@ test_merge_strictest(void **state)
 	mw_policy_merge_strictest(&a, &b);
 	assert_int_equal(a.virus_action, MW_VIRUS_REJECT);
 
-	/* tag at 5 + reject above 10 = tag from 5, reject from 10 */
+	/* tag at 5 + tag at 7 rejecting from 10 = tag from 5, reject from 10 */
 	mw_policy_builtin(&a);
 	mw_policy_builtin(&b);
 	b.spam_threshold = 7;
-	b.spam_action = MW_SPAM_REJECT;
 	b.spam_reject_threshold = 10;
 	mw_policy_merge_strictest(&a, &b);
 	assert_true(a.spam_threshold == 5);
-	assert_int_equal(a.spam_action, MW_SPAM_REJECT);
+	assert_int_equal(a.spam_action, MW_SPAM_TAG);
 	assert_true(a.spam_reject_threshold == 10);
+
+	/* hold at 5 + reject at 8 = hold from 5, reject from 8 */
+	mw_policy_builtin(&a);
+	mw_policy_builtin(&b);
+	a.spam_action = MW_SPAM_HOLD;
+	b.spam_threshold = 8;
+	b.spam_action = MW_SPAM_REJECT;
+	mw_policy_merge_strictest(&a, &b);
+	assert_true(a.spam_threshold == 5);
+	assert_int_equal(a.spam_action, MW_SPAM_HOLD);
+	assert_true(a.spam_reject_threshold == 8);
 
 	/* subject at 6 + reject at 4 = reject everything from 4 */
 	mw_policy_builtin(&a);
@@ -738,7 +748,11 @@ test_large_file(void **state)
 	lookup_s = now_s() - t0;
 	print_message("load %d entries: %.3f s; %d lookups: %.3f s (%.2f us each)\n", N + 1,
 	    load_s, LOOKUPS, lookup_s, lookup_s * 1e6 / LOOKUPS);
+#ifdef __SANITIZE_ADDRESS__
+	assert_true(load_s < 3.0);	/* ASan costs about 3x */
+#else
 	assert_true(load_s < 1.0);
+#endif
 	assert_true(lookup_s * 1e6 / LOOKUPS < 50.0);
 
 	/* and the answers are right */
