@@ -333,6 +333,9 @@ struct run {
 	double	*val;			/* per rule: hit count / meta value */
 	char   **match;			/* per rule: matched text (keep_matches) */
 	unsigned char *cand;		/* per rule: prefilter says it may match */
+	char	*raw_text;		/* rawbody lines joined with "\n" */
+	struct mw_textv *raw;		/* ... cut into SpamAssassin's rawbody chunks */
+	size_t	 nraw;
 	struct mw_rules_result *out;
 	bool	 oom;
 };
@@ -847,8 +850,7 @@ run_rule(struct run *run, size_t ri)
 			    (r->tflags & MW_TF_NOSUBJECT) ? 1 : 0);
 		break;
 	case MW_RK_RAWBODY:
-		if (vw != NULL)
-			run_texts(run, ri, vw->rawbody, vw->nrawbody, 0);
+		run_texts(run, ri, run->raw, run->nraw, 0);
 		break;
 	case MW_RK_URI:
 		if (vw != NULL)
@@ -943,9 +945,8 @@ prefilter_scan(struct run *run)
 		for (i = 0; i < vw->nbody; i++)
 			acm_scan(rs->acm[MW_RK_BODY], vw->body[i].s, vw->body[i].len, run->cand);
 	if (rs->acm[MW_RK_RAWBODY] != NULL && rs->acm[MW_RK_RAWBODY]->nout > 0)
-		for (i = 0; i < vw->nrawbody; i++)
-			acm_scan(rs->acm[MW_RK_RAWBODY], vw->rawbody[i].s, vw->rawbody[i].len,
-			    run->cand);
+		for (i = 0; i < run->nraw; i++)
+			acm_scan(rs->acm[MW_RK_RAWBODY], run->raw[i].s, run->raw[i].len, run->cand);
 	if (rs->acm[MW_RK_URI] != NULL && rs->acm[MW_RK_URI]->nout > 0)
 		for (i = 0; i < vw->nuri; i++)
 			acm_scan(rs->acm[MW_RK_URI], vw->uri[i].s, vw->uri[i].len, run->cand);
@@ -955,6 +956,69 @@ static bool
 is_subrule(const struct mw_rule *r)
 {
 	return r->name[0] == '_' && r->name[1] == '_';
+}
+
+#define SA_MAX_BODY_LINE	2048
+
+/*
+ * SpamAssassin matches rawbody rules on a text part's decoded text with its line
+ * breaks, cut into pieces of 1-2 x 2048 bytes at a newline, a '>' or a space
+ * (split_into_array_of_short_paragraphs).  The model gives lines: join them again
+ * and cut the same way, so multi-line rawbody rules see what they would in
+ * SpamAssassin.  (Part boundaries are not kept: the text of consecutive parts is
+ * one run here.)
+ */
+static int
+build_rawbody(struct run *run, const struct mw_views *vw)
+{
+	size_t i, total = 0, ofs, len, cap;
+	char *t;
+
+	if (vw == NULL || vw->nrawbody == 0)
+		return 0;
+	for (i = 0; i < vw->nrawbody; i++)
+		total += vw->rawbody[i].len + 1;
+	if ((t = run->raw_text = malloc(total + 1)) == NULL)
+		return -1;
+	for (i = 0, len = 0; i < vw->nrawbody; i++) {
+		memcpy(t + len, vw->rawbody[i].s, vw->rawbody[i].len);
+		len += vw->rawbody[i].len;
+		t[len++] = '\n';
+	}
+	t[len] = '\0';
+	cap = len / SA_MAX_BODY_LINE + 2;
+	if ((run->raw = calloc(cap, sizeof(*run->raw))) == NULL)
+		return -1;
+	if (len <= SA_MAX_BODY_LINE) {
+		run->raw[0].s = t;
+		run->raw[0].len = len;
+		run->nraw = 1;
+		return 0;
+	}
+	for (ofs = 0; len - ofs > 2 * SA_MAX_BODY_LINE && run->nraw < cap - 1;) {
+		static const char seps[] = "\n> ";
+		size_t j = SIZE_MAX, k;
+
+		for (k = 0; k < 3 && j == SIZE_MAX; k++) {
+			const char *f = memchr(t + ofs + SA_MAX_BODY_LINE, seps[k],
+			    len - ofs - SA_MAX_BODY_LINE);
+
+			if (f != NULL && (size_t)(f - (t + ofs)) + 1 <= 2 * SA_MAX_BODY_LINE)
+				j = (size_t)(f - t);
+		}
+		if (j == SIZE_MAX)
+			j = ofs + SA_MAX_BODY_LINE;
+		run->raw[run->nraw].s = t + ofs;
+		run->raw[run->nraw].len = j - ofs + 1;
+		run->nraw++;
+		ofs = j + 1;
+	}
+	if (ofs < len) {
+		run->raw[run->nraw].s = t + ofs;
+		run->raw[run->nraw].len = len - ofs;
+		run->nraw++;
+	}
+	return 0;
 }
 
 int
@@ -977,6 +1041,10 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 		rc = -1;
 		goto done;
 	}
+	if (rs->stats.by_kind[MW_RK_RAWBODY] > 0 && build_rawbody(&run, in->views) < 0) {
+		rc = -1;
+		goto done;
+	}
 	if (!in->no_prefilter)
 		prefilter_scan(&run);
 	for (i = 0; i < rs->first_meta; i++) {
@@ -984,7 +1052,13 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 			out->budget_exceeded = true;
 			break;
 		}
-		run_rule(&run, rs->order[i]);
+		if (in->rule_ms != NULL) {
+			double t = now_ms();
+
+			run_rule(&run, rs->order[i]);
+			in->rule_ms[rs->order[i]] += now_ms() - t;
+		} else
+			run_rule(&run, rs->order[i]);
 		if (run.oom) {
 			rc = -1;
 			goto done;
@@ -1037,6 +1111,8 @@ done:
 	}
 	free(run.val);
 	free(run.cand);
+	free(run.raw);
+	free(run.raw_text);
 	out->elapsed_ms = now_ms() - t0;
 	return rc;
 }

@@ -34,6 +34,7 @@ struct mw_rules_input {
 	bool	 keep_matches;			/* record the matched text (--explain) */
 	bool	 no_prefilter;			/* run every regex (for measurements) */
 	bool	 all_hits;			/* also list __ subrules (debugging) */
+	double	*rule_ms;			/* profiling: per-rule time added here, or NULL */
 };
 
 struct mw_rule_hit {

@@ -6,7 +6,8 @@
  *   rules-scan [-r RULES] [-s SCORESET] [-n] [-l] [-q] [-v] [-a] [-V] FILE... | -
  *
  * (- reads file names from stdin; -v prints every load warning; -a lists __ subrule
- * hits too; -V dumps the body, rawbody and uri views; -t prints the rule table.)
+ * hits too; -V dumps the body, rawbody and uri views; -t prints the rule table; -P
+ * prints the 25 rules that took the most time.)
  *
  * Prints "FILE<TAB>score<TAB>RULE,RULE..." per message; -l prints the lint report
  * instead; -n disables the prefilter (to measure it); -q prints only the summary.
@@ -70,6 +71,8 @@ read_file(const char *path, size_t *len)
 }
 
 static bool all_hits, dump_views;
+static double *rule_ms;
+
 
 /* -t: one line per defined rule: name kind test state score deps (for compat.py) */
 static void
@@ -144,6 +147,7 @@ scan_one(const struct mw_ruleset *rs, const char *path, bool no_prefilter, bool 
 	in.decoded = mw_mime_header_decoded;
 	in.no_prefilter = no_prefilter;
 	in.all_hits = all_hits;
+	in.rule_ms = rule_ms;
 	if (dump_views && in.views != NULL) {
 		dump("body", in.views->body, in.views->nbody);
 		dump("rawbody", in.views->rawbody, in.views->nrawbody);
@@ -174,13 +178,13 @@ main(int argc, char **argv)
 {
 	const char *rules = MW_SA_RULES_DIR;
 	int score_set = 0, i, opt;
-	bool no_prefilter = false, lint = false, table = false, quiet = false, errors = false;
+	bool no_prefilter = false, lint = false, table = false, profile = false, quiet = false, errors = false;
 	struct mw_diag diag;
 	struct mw_ruleset *rs;
 	double c0, c1, rules_ms = 0;
 	size_t nmsg = 0, skipped = 0, run = 0, k;
 
-	while ((opt = getopt(argc, argv, "r:s:nlqvaVt")) != -1) {
+	while ((opt = getopt(argc, argv, "r:s:nlqvaVtP")) != -1) {
 		switch (opt) {
 		case 'r': rules = optarg; break;
 		case 's': score_set = atoi(optarg); break;
@@ -190,6 +194,7 @@ main(int argc, char **argv)
 		case 'v': errors = true; break;
 		case 'a': all_hits = true; break;
 		case 't': table = true; break;
+		case 'P': profile = true; break;
 		case 'V': dump_views = true; break;
 		default:
 			fprintf(stderr, "usage: rules-scan [-r RULES] [-s SET] [-n] [-l] [-q] [-v] "
@@ -221,6 +226,10 @@ main(int argc, char **argv)
 		mw_rules_free(rs);
 		return 0;
 	}
+	if (profile && (rule_ms = calloc(rs->nrules + 1, sizeof(*rule_ms))) == NULL) {
+		mw_rules_free(rs);
+		return 1;
+	}
 	c0 = cpu_seconds();
 	if (optind < argc && strcmp(argv[optind], "-") == 0) {
 		char line[4096];
@@ -243,7 +252,23 @@ main(int argc, char **argv)
 	    nmsg, c1 - c0, nmsg ? (c1 - c0) * 1000 / (double)nmsg : 0,
 	    nmsg ? rules_ms / (double)nmsg : 0, nmsg ? (double)run / (double)nmsg : 0,
 	    nmsg ? (double)skipped / (double)nmsg : 0);
-	printf("%s", "");
+	if (rule_ms != NULL) {
+		/* the 25 slowest rules (selection: fine for a debugging aid) */
+		for (k = 0; k < 25; k++) {
+			size_t j, best = SIZE_MAX;
+
+			for (j = 0; j < rs->nrules; j++)
+				if (rule_ms[j] > 0 && (best == SIZE_MAX || rule_ms[j] > rule_ms[best]))
+					best = j;
+			if (best == SIZE_MAX)
+				break;
+			fprintf(stderr, "%10.3f ms %-8s %s%s\n", rule_ms[best],
+			    mw_rule_kind_names[rs->rules[best].kind], rs->rules[best].name,
+			    rs->rules[best].lit ? " (prefiltered)" : "");
+			rule_ms[best] = -1;
+		}
+		free(rule_ms);
+	}
 	fflush(stdout);
 	mw_rules_free(rs);
 	return 0;

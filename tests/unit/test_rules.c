@@ -409,7 +409,9 @@ static const char eval_rules[] =
 	"tflags   BODY_MULTI multiple maxhits=3\n"
 	"score    BODY_MULTI 0.5\n"
 	"body     BODY_ONCE  /spam/\n"
-	"rawbody  RAW_LINE   /^<b>bold<\\/b>$/\n"
+	"rawbody  RAW_LINE   /^<b>bold<\\/b>$/m\n"
+	"rawbody  RAW_NOM    /^<b>bold<\\/b>$/\n"		/* one chunk: $ is its end */
+	"rawbody  RAW_MULTI  /bold<\\/b>\\nplain/\n"	/* lines joined as in SpamAssassin */
 	"uri      URI_IP     m{^http://192\\.0\\.2\\.1/}\n"
 	"full     FULL_HDR   /\\A(?:[^\\n]+\\n)*?Subject: foo/\n"
 	"body     NEVER      /this text is nowhere/\n"
@@ -485,6 +487,7 @@ run_eval(bool no_prefilter)
 		{ "RAW_FOLD", true }, { "FIRST_RCVD", true }, { "LAST_RCVD", true },
 		{ "BODY_PARA", true }, { "BODY_SUBJ", true }, { "NOSUBJ", false },
 		{ "BODY_MULTI", true }, { "BODY_ONCE", true }, { "RAW_LINE", true },
+		{ "RAW_NOM", false }, { "RAW_MULTI", true },
 		{ "URI_IP", true }, { "FULL_HDR", true }, { "NEVER", false },
 		{ "__SUB_A", false },	/* subrules never appear in the hits */
 		{ "META_AND", true }, { "META_SUM", true }, { "META_OR", false },
