@@ -285,6 +285,14 @@ copy_host(char *dst, const char *w, size_t n, unsigned *flags)
 	copy_field(dst, MW_RCV_HOST_MAX, w, n, flags);
 }
 
+/* A shape typical of one MTA but not proof of it: kept only when nothing better said. */
+static void
+hint_mta(struct mw_received_hop *h, enum mw_rcv_mta mta)
+{
+	if (h->mta == MW_RCV_MTA_UNKNOWN)
+		h->mta = mta;
+}
+
 static int
 parse_bits(const char *w, size_t n)
 {
@@ -335,7 +343,7 @@ comment_postfix_tls(struct mw_received_hop *h, const char *c, size_t n)
 	/* The first "(N/M bits)" group holds the symmetric key size. */
 	paren = ifind(c, n, "(");
 	set_tls(h, ver, vn, ciph, cn, paren < n ? parse_bits(c + paren + 1, n - paren - 1) : 0);
-	h->mta = MW_RCV_MTA_POSTFIX;
+	hint_mta(h, MW_RCV_MTA_POSTFIX);
 }
 
 /* Sendmail, Gmail, Exchange: "version=TLSv1.3 cipher=X bits=256[/256] verify=NOT" or
@@ -470,7 +478,7 @@ handle_comment(struct mw_received_hop *h, enum clause cl, const char *c, size_t 
 		while (k < m && is_wsp(p[k]))
 			k++;
 		copy_field(h->auth, sizeof(h->auth), p + k, m - k, &h->flags);
-		h->mta = MW_RCV_MTA_POSTFIX;
+		hint_mta(h, MW_RCV_MTA_POSTFIX);
 		return;
 	}
 	if (iword(p, m, "authenticated")) {	/* Sendmail "(authenticated bits=0)" */
@@ -502,7 +510,7 @@ handle_comment(struct mw_received_hop *h, enum clause cl, const char *c, size_t 
 	}
 	if (iprefix(p, m, "No client certificate") || iprefix(p, m, "Client CN") ||
 	    iprefix(p, m, "Client did not present")) {
-		h->mta = MW_RCV_MTA_POSTFIX;
+		hint_mta(h, MW_RCV_MTA_POSTFIX);
 		return;
 	}
 	if (iprefix(p, m, "qmail ")) {
@@ -662,6 +670,12 @@ mw_received_parse(struct mw_received_hop *h, const char *value, size_t len)
 				if (!has_value)
 					copy_field(h->from_word, sizeof(h->from_word), t.p, t.n,
 					    &h->flags);
+				else if (t.p[0] == '[' && h->ip[0] == '\0') {
+					/* fetchmail, old smail: "from host [192.0.2.1]" */
+					char ip[MW_RCV_IP_MAX];
+					if (bracket_ip(t.p, t.n, ip, &h->flags))
+						snprintf(h->ip, sizeof(h->ip), "%s", ip);
+				}
 				break;
 			case C_BY:
 				if (!has_value)
@@ -746,7 +760,7 @@ mw_received_with_class(const char *with)
 	}
 	if (ieq(with, n, "HTTPS"))
 		return MW_RCV_ENCRYPTED;
-	if (ieq(with, n, "HTTP") || ieq(with, n, "asmtp"))
+	if (ieq(with, n, "HTTP") || ieq(with, n, "asmtp") || ieq(with, n, "QMQP"))
 		return MW_RCV_CLEAR;
 	/* RFC 3848 / RFC 6531: [UTF8](SMTP|ESMTP|LMTP)[S][A] */
 	if (n >= 4 && strncasecmp(p, "UTF8", 4) == 0)

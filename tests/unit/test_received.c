@@ -131,6 +131,28 @@ static const struct rcv_case cases[] = {
 	  .cls = MW_RCV_INTERNAL, .why = "local_submission", .ident = "alice",
 	  .flags = MW_RCV_NO_FROM | MW_RCV_LOCAL_USER, .mta = MW_RCV_MTA_SENDMAIL },
 
+	{ .label = "old sendmail with a Postfix-like 'using' TLS comment",
+	  .value = "from localhost (muses.example.com [192.0.2.7]) (authenticated\n"
+	    "    (0 bits)) by axiom.example.com (8.12.5/8.11.6) with ESMTP id\n"
+	    "    g7KM1reH011924 (using TLSv1/SSLv3 with cipher EDH-RSA-DES-CBC3-SHA (168\n"
+	    "    bits) verified NO); " DATE,
+	  .cls = MW_RCV_ENCRYPTED, .why = "tls_comment", .mta = MW_RCV_MTA_SENDMAIL,
+	  .tls_version = "TLSv1/SSLv3", .tls_cipher = "EDH-RSA-DES-CBC3-SHA", .tls_bits = 168,
+	  .auth = "authenticated", .helo = "localhost", .rdns = "muses.example.com" },
+
+	/* ---- fetchmail, qmail-qmqp ---- */
+	{ .label = "fetchmail from localhost",
+	  .value = "from jalapeno [127.0.0.1]\tby localhost with IMAP (fetchmail-5.9.0)\tfor "
+	    "u@localhost (single-drop); " DATE,
+	  .cls = MW_RCV_INTERNAL, .why = "loopback", .ip = "127.0.0.1", .with = "IMAP" },
+	{ .label = "fetchmail from a remote server says nothing about TLS",
+	  .value = "from pop.example.org [192.0.2.9] by localhost with POP3 (fetchmail-6.4.37) "
+	    "for <u@localhost> (single-drop); " DATE,
+	  .cls = MW_RCV_UNKNOWN, .why = "unknown_protocol", .ip = "192.0.2.9" },
+	{ .label = "QMQP is clear text",
+	  .value = "from qmqp.example.org (192.0.2.15) by mail.example.net with QMQP; " DATE,
+	  .cls = MW_RCV_CLEAR, .ip = "192.0.2.15" },
+
 	/* ---- Exim ---- */
 	{ .label = "exim 4.96 TLS, verified name and different HELO",
 	  .value = "from mail.example.com ([192.0.2.7] helo=smtp.example.com)\n"
@@ -160,6 +182,13 @@ static const struct rcv_case cases[] = {
 	    "\t(envelope-from <me@example.net>)\n\tid 1tZ; " DATE,
 	  .cls = MW_RCV_ENCRYPTED, .auth = "esmtpsa", .helo = "[192.168.0.10]",
 	  .ip = "203.0.113.8", .rdns = "" },
+	{ .label = "old exim asmtp with TLS",
+	  .value = "from dsl.example.net ([198.51.100.56] helo=laptop.example.com) by\n"
+	    "    relay.example.com with asmtp (TLSv1:RC4-MD5:128) (Exim 3.35 #1) id\n"
+	    "    17htgP-0004te-00; " DATE,
+	  .cls = MW_RCV_ENCRYPTED, .tls_version = "TLSv1", .tls_cipher = "RC4-MD5",
+	  .tls_bits = 128, .mta = MW_RCV_MTA_EXIM, .rdns = "dsl.example.net",
+	  .helo = "laptop.example.com" },
 	{ .label = "exim local submission",
 	  .value = "from alice by host.example.net with local (Exim 4.96)\n"
 	    "\t(envelope-from <alice@host.example.net>)\n\tid 1tL; " DATE,
