@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -28,9 +29,36 @@
 #include "generation.h"
 #include "log.h"
 #include "milter.h"
+#include "output.h"
+#include "policy.h"
 #include "spool.h"
+#include "av.h"
 
 static unsigned long generation_counter;
+
+/* A lifecycle record (doc/FORMATS.md): event=NAME key=value ... */
+#define log_event(prio, g, ...) do {					\
+	struct mw_buf eb_;						\
+	mw_buf_init(&eb_, 8192);					\
+	mw_output_event((g), &eb_, __VA_ARGS__, (const char *)NULL);	\
+	mw_log((prio), "%s", eb_.data ? eb_.data : "");			\
+	mw_buf_free(&eb_);						\
+} while (0)
+
+/* The virus engine's watcher thread reports reloads and failures here. */
+static void
+av_report(enum mw_av_event_level level, const char *text)
+{
+	struct mw_generation *g = mw_current_acquire();
+
+	if (level == MW_AV_EVENT_ERROR)
+		log_event(LOG_ERR, g, "engine_reload_failed", "reason", text);
+	else if (level == MW_AV_EVENT_WARNING)
+		log_event(LOG_WARNING, g, "engine_warning", "detail", text);
+	else
+		log_event(LOG_NOTICE, g, "engine_reload", "detail", text);
+	mw_generation_unref(g);
+}
 
 static void
 log_diag(const struct mw_diag *d)
@@ -54,13 +82,20 @@ reload(const struct mw_daemon_opts *o)
 	log_diag(&d);
 	old = mw_current_acquire();
 	if (g == NULL) {
-		mw_err("reload refused: %zu error(s) in the new configuration; still serving "
-		    "generation %lu", d.nerrors, old ? old->id : 0UL);
+		char reason[160], gen[32];
+
+		snprintf(reason, sizeof(reason), "%zu error(s) in the new configuration; "
+		    "still serving the old one", d.nerrors);
+		snprintf(gen, sizeof(gen), "%lu", old ? old->id : 0UL);
+		log_event(LOG_ERR, old, "reload_refused", "reason", reason, "generation", gen);
 	} else {
+		char gen[32], was[32];
+
 		generation_counter++;
 		mw_current_replace(g);
-		mw_notice("reload: now serving generation %lu (was %lu), config=%s",
-		    g->id, old ? old->id : 0UL,
+		snprintf(gen, sizeof(gen), "%lu", g->id);
+		snprintf(was, sizeof(was), "%lu", old ? old->id : 0UL);
+		log_event(LOG_NOTICE, g, "reload", "generation", gen, "previous", was, "config",
 		    g->conf->path ? g->conf->path : "embedded-defaults");
 	}
 	mw_generation_unref(old);
@@ -245,16 +280,38 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 		ex = EX_OSERR;
 		goto out;
 	}
-	mw_notice("started: version=%s generation=%lu config=%s socket=%s log=%s spool=%s",
-	    PACKAGE_VERSION, generation_counter, c->path ? c->path : "embedded-defaults", sock,
-	    mw_log_dest_name(), spooldir);
+	mw_av_set_reporter(av_report);
+	if (mw_av_watcher_start() < 0)
+		mw_warn("cannot start the signature database watcher: %s; the database is "
+		    "reloaded on SIGHUP only", strerror(errno));
+	{
+		char gen[32];
+		snprintf(gen, sizeof(gen), "%lu", generation_counter);
+		log_event(LOG_NOTICE, g, "start", "version", PACKAGE_VERSION, "generation", gen,
+		    "config", c->path ? c->path : "embedded-defaults", "socket", sock,
+		    "log", mw_log_dest_name(), "spool", spooldir);
+	}
 
 	while (!stop) {
-		if (sigwait(&set, &sig) != 0)
+		/* Wake every few seconds to notice an edited customers file. */
+		struct timespec tick = { .tv_sec = 5, .tv_nsec = 0 };
+
+		sig = sigtimedwait(&set, NULL, &tick);
+		if (sig < 0) {
+			struct mw_generation *cur = mw_current_acquire();
+			bool changed = cur != NULL && mw_customers_changed(cur);
+
+			mw_generation_unref(cur);
+			if (changed) {
+				mw_info("customers file changed: reloading");
+				reload(o);
+			}
 			continue;
+		}
 		switch (sig) {
 		case SIGHUP:
 			reload(o);
+			mw_av_request_reload();
 			break;
 		case SIGUSR1:
 			if (mw_log_reopen() < 0)
@@ -266,12 +323,17 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 			stop = true;
 		}
 	}
-	mw_notice("stopping: signal %d", sig);
+	{
+		char signame[16];
+		snprintf(signame, sizeof(signame), "%d", sig);
+		log_event(LOG_NOTICE, NULL, "stopping", "signal", signame);
+	}
 	smfi_stop();
 	pthread_join(tid, NULL);
+	mw_av_watcher_stop();
 	if (milter_rc != MI_SUCCESS)
 		ex = EX_SOFTWARE;
-	mw_notice("stopped");
+	log_event(LOG_NOTICE, NULL, "shutdown", "status", ex == EX_OK ? "clean" : "error");
 out:
 	if (pidfile && *pidfile)
 		unlink(pidfile);

@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,12 +14,16 @@
 #include "daemon.h"
 #include "diag.h"
 #include "generation.h"
+#include "mime.h"
+#include "rules_load.h"
+#include "scan.h"
 #include "scanfile.h"
+#include "spam.h"
 
 enum {
 	OPT_SCAN = 256, OPT_JSON, OPT_FROM, OPT_RCPT, OPT_CLIENT_IP, OPT_CLIENT_NAME, OPT_HELO,
 	OPT_TLS_VERSION, OPT_TLS_CIPHER, OPT_TLS_BITS, OPT_AUTH, OPT_QUEUE_ID, OPT_LINT,
-	OPT_LIST_OPTIONS, OPT_SAMPLE_CONFIG, OPT_MAN_OPTIONS,
+	OPT_LIST_OPTIONS, OPT_SAMPLE_CONFIG, OPT_MAN_OPTIONS, OPT_DUMP_PARTS, OPT_EXPLAIN,
 };
 
 static const struct option long_options[] = {
@@ -34,6 +39,8 @@ static const struct option long_options[] = {
 	{ "sample-config",	no_argument,       NULL, OPT_SAMPLE_CONFIG },
 	{ "man-options",	no_argument,       NULL, OPT_MAN_OPTIONS },	/* build: man page */
 	{ "scan",		no_argument,       NULL, OPT_SCAN },
+	{ "dump-parts",		no_argument,       NULL, OPT_DUMP_PARTS },
+	{ "explain",		no_argument,       NULL, OPT_EXPLAIN },
 	{ "json",		no_argument,       NULL, OPT_JSON },
 	{ "from",		required_argument, NULL, OPT_FROM },
 	{ "rcpt",		required_argument, NULL, OPT_RCPT },
@@ -57,6 +64,8 @@ usage(FILE *fp)
 	    "                  [--client-ip IP] [--client-name NAME] [--helo NAME]\n"
 	    "                  [--tls-version V] [--tls-cipher C] [--tls-bits N]\n"
 	    "                  [--auth USER] [--queue-id ID] FILE...\n"
+	    "       mailwarden [-c FILE] --explain [envelope flags] FILE...\n"
+	    "       mailwarden [-c FILE] --dump-parts FILE...\n"
 	    "       mailwarden [-c FILE] --lint\n"
 	    "       mailwarden --list-options | --sample-config | -h | -V\n"
 	    "\n"
@@ -75,6 +84,10 @@ usage(FILE *fp)
 	    "object per line (see doc/FORMATS.md).  The --from/--rcpt/--client-*/--helo/--tls-*/\n"
 	    "--auth flags describe the SMTP envelope the MTA would have passed.\n"
 	    "\n"
+	    "  --explain        score FILE with the spam rules and list each hit: score, rule,\n"
+	    "                   description and the text that matched (shortened)\n"
+	    "  --dump-parts     print the message model as JSON: MIME tree, decoded headers,\n"
+	    "                   body/rawbody/uri views, parser flags (doc/MESSAGE-MODEL.md)\n"
 	    "  --lint           check the configuration (and everything it loads) and exit:\n"
 	    "                   0 when clean, 78 (EX_CONFIG) with file:line errors otherwise\n"
 	    "  --list-options   every configuration option with type, default and help\n"
@@ -95,6 +108,8 @@ lint(const char *path, bool explicit_path)
 	for (i = 0; i < d.n; i++)
 		fprintf(stderr, "%s: %s\n",
 		    d.v[i].level == MW_DIAG_ERROR ? "error" : "warning", d.v[i].text);
+	if (g != NULL && g->rules != NULL)
+		mw_rules_lint_report(g->rules, stdout);
 	if (g != NULL)
 		printf("%s: configuration OK (%zu warning(s))\n",
 		    g->conf->path ? g->conf->path : "embedded defaults", d.nwarnings);
@@ -105,6 +120,78 @@ lint(const char *path, bool explicit_path)
 	return g != NULL ? EX_OK : EX_CONFIG;
 }
 
+/* --dump-parts and --explain: build the generation, then one output per file. */
+static int
+per_file(bool dump, const struct mw_daemon_opts *dopts, const struct mw_scanfile_opts *sopts,
+    char *const *files, int nfiles)
+{
+	struct mw_generation *g;
+	struct mw_envelope env;
+	struct mw_diag d;
+	struct mw_buf out;
+	int i, ex = EX_OK;
+	size_t k;
+
+	if (nfiles < 1) {
+		fprintf(stderr, "mailwarden: --%s needs at least one FILE\n",
+		    dump ? "dump-parts" : "explain");
+		return EX_USAGE;
+	}
+	mw_diag_init(&d);
+	g = mw_generation_build(dopts->conf_path, !dopts->conf_explicit, 1, &d);
+	for (k = 0; k < d.n; k++)
+		fprintf(stderr, "mailwarden: %s\n", d.v[k].text);
+	mw_diag_free(&d);
+	if (g == NULL)
+		return EX_CONFIG;
+	if (mw_scanfile_envelope(sopts, &env) < 0) {
+		mw_envelope_clear(&env);
+		mw_generation_unref(g);
+		return EX_OSERR;
+	}
+	mw_buf_init(&out, 0);
+	for (i = 0; i < nfiles; i++) {
+		const char *data;
+		size_t len, base_len;
+		void *base;
+		int rc;
+
+		if (mw_scanfile_map(files[i], &data, &len, &base, &base_len) < 0) {
+			fprintf(stderr, "mailwarden: %s: %s\n", files[i], strerror(errno));
+			ex = EX_NOINPUT;
+			continue;
+		}
+		mw_buf_reset(&out);
+		if (dump) {
+			struct mw_message m;
+			struct mw_mime_limits lim;
+			struct mw_limits hl = {
+				.max_header_count = (size_t)g->conf->max_header_count,
+				.max_header_size = (size_t)g->conf->max_header_size,
+			};
+
+			mw_message_init(&m);
+			mw_scan_mime_limits(g->conf, &lim);
+			rc = mw_message_parse(&m, data, len, &hl) < 0 ||
+			    mw_mime_build(&m, &lim) < 0 || mw_mime_dump_json(&m, &out) < 0 ? -1 : 0;
+			mw_mime_free(&m);
+			mw_message_free(&m);
+		} else
+			rc = mw_spam_explain(g, &env, data, len, &out);
+		if (rc < 0) {
+			fprintf(stderr, "mailwarden: %s: %s\n", files[i],
+			    dump ? "cannot build the message model" : "cannot score (no rules loaded?)");
+			ex = EX_SOFTWARE;
+		} else
+			printf("%s%s", out.data ? out.data : "", dump ? "\n" : "");
+		mw_scanfile_unmap(base, base_len);
+	}
+	mw_buf_free(&out);
+	mw_envelope_clear(&env);
+	mw_generation_unref(g);
+	return ex;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -112,6 +199,7 @@ main(int argc, char **argv)
 	struct mw_scanfile_opts sopts = { 0 };
 	const char **rcpts = NULL;
 	bool scan = false, do_lint = false;
+	enum { MODE_NONE, MODE_DUMP, MODE_EXPLAIN } mode = MODE_NONE;
 	int ch, ex;
 
 	if ((rcpts = calloc((size_t)argc, sizeof(*rcpts))) == NULL)
@@ -131,6 +219,8 @@ main(int argc, char **argv)
 		case OPT_SAMPLE_CONFIG: mw_conf_list(stdout, MW_CONF_LIST_SAMPLE); free(rcpts); return EX_OK;
 		case OPT_MAN_OPTIONS: mw_conf_list(stdout, MW_CONF_LIST_MAN); free(rcpts); return EX_OK;
 		case OPT_SCAN: scan = true; break;
+		case OPT_DUMP_PARTS: mode = MODE_DUMP; break;
+		case OPT_EXPLAIN: mode = MODE_EXPLAIN; break;
 		case OPT_JSON: sopts.json = true; break;
 		case OPT_FROM: sopts.from = optarg; break;
 		case OPT_RCPT: rcpts[sopts.nrcpts++] = optarg; break;
@@ -148,6 +238,8 @@ main(int argc, char **argv)
 
 	if (do_lint) {
 		ex = lint(dopts.conf_path, dopts.conf_explicit);
+	} else if (mode != MODE_NONE) {
+		ex = per_file(mode == MODE_DUMP, &dopts, &sopts, argv + optind, argc - optind);
 	} else if (scan) {
 		struct mw_generation *g;
 		struct mw_diag d;

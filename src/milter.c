@@ -318,9 +318,17 @@ log_verdict(const struct connctx *cc, const struct mw_verdict *v)
 {
 	struct mw_buf b;
 
+	size_t i;
+
 	mw_buf_init(&b, 65536);
 	mw_output_log_record(cc->gen, &cc->env, v, &b);
 	mw_info("%s", b.data ? b.data : "");
+	/* With several recipients, one line each: "what happened to mail for X". */
+	for (i = 0; cc->env.nrcpts > 1 && i < cc->env.nrcpts; i++) {
+		mw_buf_reset(&b);
+		mw_output_rcpt_records(cc->gen, &cc->env, v, i, &b);
+		mw_info("%s", b.data ? b.data : "");
+	}
 	mw_buf_free(&b);
 }
 

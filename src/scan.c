@@ -9,7 +9,6 @@
 
 #include "scan.h"
 #include "mime.h"	/* issue 3 */
-#include "spf.h"		/* issue 7 */
 #include "spam.h"	/* issue 4 */
 #include "av.h"		/* issue 6 */
 #include "spf.h"		/* issue 7 */
@@ -133,6 +132,16 @@ internal_error(struct mw_verdict *v)
 	strcpy(v->reply.text, "Temporary failure in content filter, try again later");
 }
 
+void
+mw_scan_mime_limits(const struct mw_conf *c, struct mw_mime_limits *ml)
+{
+	ml->max_depth = (size_t)c->mime_max_depth;
+	ml->max_parts = (size_t)c->mime_max_parts;
+	ml->max_part_decoded = (size_t)c->mime_max_part_size;
+	ml->max_text = (size_t)c->mime_max_text;
+	ml->max_uris = (size_t)c->mime_max_uris;
+}
+
 int
 mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const char *data,
     size_t len, size_t total_size, struct mw_verdict *v)
@@ -179,14 +188,9 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 	/* Built for every scanned message: its flags go to the log whatever the policy,
 	 * and it costs about 0.2 ms per corpus message (doc/PERFORMANCE.md). */
 	{
-		const struct mw_mime_limits ml = {
-			.max_depth = (size_t)ctx.conf->mime_max_depth,
-			.max_parts = (size_t)ctx.conf->mime_max_parts,
-			.max_part_decoded = (size_t)ctx.conf->mime_max_part_size,
-			.max_text = (size_t)ctx.conf->mime_max_text,
-			.max_uris = (size_t)ctx.conf->mime_max_uris,
-		};
+		struct mw_mime_limits ml;
 
+		mw_scan_mime_limits(ctx.conf, &ml);
 		if (mw_mime_build(&ctx.msg, &ml) < 0)
 			goto fail;
 	}

@@ -40,6 +40,10 @@ struct mw_scan_ctx {
 int	mw_scan(const struct mw_generation *gen, const struct mw_envelope *env,
 	    const char *data, size_t len, size_t total_size, struct mw_verdict *v);
 
+/* The MIME model's limits from the configuration (the stage and --dump-parts). */
+struct mw_mime_limits;
+void	mw_scan_mime_limits(const struct mw_conf *c, struct mw_mime_limits *ml);
+
 /* Names of the headers mailwarden writes; inbound copies are removed (case-insensitive,
  * prefix match when the entry ends in '*'). */
 extern const char *const mw_own_headers[];

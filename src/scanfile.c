@@ -71,8 +71,8 @@ mw_scanfile_unmap(void *base, size_t base_len)
 		munmap(base, base_len);
 }
 
-static int
-build_envelope(const struct mw_scanfile_opts *o, struct mw_envelope *e)
+int
+mw_scanfile_envelope(const struct mw_scanfile_opts *o, struct mw_envelope *e)
 {
 	size_t i;
 
@@ -101,7 +101,7 @@ mw_scanfile_run(const struct mw_generation *g, const struct mw_scanfile_opts *o,
 	struct mw_buf out;
 	int i, ex = EX_OK;
 
-	if (build_envelope(o, &env) < 0) {
+	if (mw_scanfile_envelope(o, &env) < 0) {
 		fprintf(stderr, "mailwarden: out of memory\n");
 		mw_envelope_clear(&env);
 		return EX_OSERR;

@@ -25,6 +25,10 @@ struct mw_scanfile_opts {
 	bool	 json;
 };
 
+/* The envelope the flags describe (caller clears it). -1 on ENOMEM. */
+struct mw_envelope;
+int	mw_scanfile_envelope(const struct mw_scanfile_opts *o, struct mw_envelope *e);
+
 /* Returns a sysexits(3) code: EX_OK, or EX_NOINPUT when a file could not be read. */
 int	mw_scanfile_run(const struct mw_generation *g, const struct mw_scanfile_opts *o,
 	    char *const *files, int nfiles);
