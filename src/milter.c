@@ -358,7 +358,7 @@ mlfi_eom(SMFICTX *ctx)
 		return SMFIS_TEMPFAIL;
 	}
 	mw_scan(cc->gen, &cc->env, data, len, cc->msg->spool.total, &v);
-	rc = mw_milter_apply(ctx, &v, &failed);
+	rc = mw_milter_apply(ctx, &v, cc->leadspc, &failed);
 	if (failed != NULL) {
 		mw_err("queue_id=%s %s failed: answering tempfail so the message is not lost "
 		    "or passed unfiltered", cc->env.queue_id ? cc->env.queue_id : "-", failed);

@@ -3,7 +3,9 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -40,8 +42,31 @@ is_trace_field(const char *name)
 	    strcasecmp(name, "Authentication-Results") == 0;
 }
 
+/* With SMFIP_HDR_LEADSPC the MTA takes header values verbatim, so the space after
+ * the colon is ours to write; without it the MTA inserts one. */
+static int
+put_header(SMFICTX *ctx, const struct mw_header_edit *e, bool leadspc, bool top)
+{
+	char *value = e->value, *spaced = NULL;
+	int rc;
+
+	if (leadspc && value[0] != ' ' && value[0] != '\t') {
+		if (asprintf(&spaced, " %s", value) < 0)
+			return MI_FAILURE;
+		value = spaced;
+	}
+	if (e->op == MW_HDR_CHANGE)
+		rc = smfi_chgheader(ctx, e->name, (int)e->index, value);
+	else if (top)
+		rc = smfi_insheader(ctx, 0, e->name, value);
+	else
+		rc = smfi_addheader(ctx, e->name, value);
+	free(spaced);
+	return rc;
+}
+
 sfsistat
-mw_milter_apply(SMFICTX *ctx, const struct mw_verdict *v, const char **failed)
+mw_milter_apply(SMFICTX *ctx, const struct mw_verdict *v, bool leadspc, const char **failed)
 {
 	size_t i;
 
@@ -69,12 +94,8 @@ mw_milter_apply(SMFICTX *ctx, const struct mw_verdict *v, const char **failed)
 		const struct mw_header_edit *e = &v->edits[i];
 		int rc = MI_SUCCESS;
 
-		if (e->op == MW_HDR_CHANGE)
-			rc = smfi_chgheader(ctx, e->name, (int)e->index, e->value);
-		else if (e->op == MW_HDR_ADD && is_trace_field(e->name))
-			rc = smfi_insheader(ctx, 0, e->name, e->value);
-		else if (e->op == MW_HDR_ADD)
-			rc = smfi_addheader(ctx, e->name, e->value);
+		if (e->op != MW_HDR_DELETE)
+			rc = put_header(ctx, e, leadspc, is_trace_field(e->name));
 		if (rc != MI_SUCCESS) {
 			*failed = e->op == MW_HDR_CHANGE ? "smfi_chgheader" : "smfi_addheader";
 			goto tempfail;
