@@ -320,6 +320,10 @@ stop_mailwarden() {
 	trace "mailwarden stopped cleanly"
 }
 
-# mw_records: the per-message log records (lines with queue_id=) in $MW_LOG, without
-# the syslog-style prefix, one per line.
-mw_records() { grep -a -o 'queue_id=.*' "${1:-$MW_LOG}" || true; }
+# mw_records [FILE]: the per-message log records in $MW_LOG (or FILE), without the
+# syslog-style prefix, one per line: "queue_id=... from=...".  MW_RECORD is the ERE
+# that finds them (per-recipient lines, "queue_id=... rcpt=...", are not included;
+# mw_rcpt_records lists those).
+MW_RECORD='queue_id=[^ ]* from='
+mw_records() { grep -a -o "$MW_RECORD.*" "${1:-$MW_LOG}" || true; }
+mw_rcpt_records() { grep -a -o 'queue_id=[^ ]* rcpt=.*' "${1:-$MW_LOG}" || true; }

@@ -10,7 +10,9 @@
 #   NAME.conf     optional: mailwarden.conf options for this test (socket, log_file and
 #                 tmpdir are added by the harness)
 #   NAME.expect   optional: one extended regex per expected log record, in order; the
-#                 daemon must log exactly that many records, record N matching line N
+#                 daemon must log exactly that many per-message records (queue_id=...
+#                 from=...; per-recipient lines are not counted), record N matching
+#                 line N
 #   NAME.post.sh  optional: bash sourced after the script, daemon still running
 #                 (MW_PID, MW_LOG, MW_SPOOL_PARENT, ... from tests/lib/common.sh)
 # Every test gets a fresh daemon, stopped with SIGTERM at the end: it must exit 0,
@@ -39,7 +41,7 @@ run_one() {
 	mailwarden_alive
 	if [ -f "$expect" ]; then
 		n=$(grep -c -v -E '^(#|$)' "$expect" || true)
-		[ "$n" -eq 0 ] || wait_for_log 'queue_id=' 10 "$MW_LOG" "$n"
+		[ "$n" -eq 0 ] || wait_for_log "$MW_RECORD" 10 "$MW_LOG" "$n"
 	fi
 	if [ -f "$post" ]; then
 		# shellcheck disable=SC1090

@@ -27,8 +27,8 @@ Subject: end-to-end test
 Date: Sat, 28 Nov 2026 12:00:00 +0000
 Message-ID: <e2e-1@example.net>
 X-Spam-Status: No, score=-50.0 required=5.0 tests=FORGED
-X-Spam-Flag: NO
-X-Virus-Status: Clean
+X-Spam-Flag: NO (FORGED)
+X-Virus-Status: Clean (FORGED)
 X-Unrelated: kept
 
 Hello through Postfix.
@@ -49,16 +49,19 @@ for rcpt in user@example.test other@example.test; do
 	hdr=$(sed '/^$/q' "$f")
 	assert_match 'Subject: end-to-end test' "$hdr" "delivered header block for $rcpt"
 	assert_match 'X-Unrelated: kept' "$hdr" "unrelated X- header for $rcpt"
-	assert_no_match '(^|'$'\n'')X-Spam-Status:' "$hdr" "forged X-Spam-Status must be removed ($rcpt)"
-	assert_no_match '(^|'$'\n'')X-Spam-Flag:' "$hdr" "forged X-Spam-Flag must be removed ($rcpt)"
-	assert_no_match '(^|'$'\n'')X-Virus-Status:' "$hdr" "forged X-Virus-Status must be removed ($rcpt)"
+	# the forged copies are gone; mailwarden's own verdict headers may be there
+	assert_no_match 'FORGED' "$hdr" "forged verdict headers must be removed ($rcpt)"
+	assert_eq 1 "$(grep -c -i '^X-Spam-Status:' <<<"$hdr")" "X-Spam-Status fields ($rcpt)"
+	# headers mailwarden adds are well-formed: "Name: value"
+	assert_no_match '(^|'$'\n'')X-(Spam|Virus)-[A-Za-z]+:[^ ]' "$hdr" \
+	    "added header without a space after the colon ($rcpt)"
 	assert_file_has "$f" '^\.leading dot survives' "dot-stuffed body line for $rcpt"
 done
 
 # mailwarden logged exactly one record for this queue id, and it agrees with
 # Postfix's own lines for the same queue id.
-wait_for_log "queue_id=$qid " 10
-assert_count 1 "$MW_LOG" "queue_id=$qid " "mailwarden records for $qid"
+wait_for_log "queue_id=$qid from=" 10
+assert_count 1 "$MW_LOG" "queue_id=$qid from=" "mailwarden records for $qid"
 rec=$(mw_records | grep "queue_id=$qid ")
 assert_field "$rec" from sender@example.net
 assert_field "$rec" rcpts 2
@@ -96,11 +99,11 @@ assert_match '^250 ' "$dot" "retry after mailwarden is back (all replies: $repli
 qid2=$(queue_id_from_reply "$dot")
 wait_delivered "$qid2"
 f=$(delivered_file user@example.test "Message-ID: <e2e-2@example.net>")
-assert_no_match '(^|'$'\n'')X-Spam-Status:' "$(sed '/^$/q' "$f")" "forged header removed on retry"
-wait_for_log "queue_id=$qid2 " 10
-assert_count 1 "$MW_LOG" "queue_id=$qid2 " "mailwarden records for $qid2"
+assert_no_match 'FORGED' "$(sed '/^$/q' "$f")" "forged headers removed on retry"
+wait_for_log "queue_id=$qid2 from=" 10
+assert_count 1 "$MW_LOG" "queue_id=$qid2 from=" "mailwarden records for $qid2"
 
 stop_postfix
 stop_mailwarden
-assert_count 2 "$MW_LOG" "queue_id=" "mailwarden records in total"
+assert_count 2 "$MW_LOG" "$MW_RECORD" "mailwarden records in total"
 echo "PASS: postfix end-to-end ($qid delivered to 2 mailboxes and logged; tempfail while down; $qid2 after restart)"
