@@ -498,7 +498,7 @@ header_value(struct run *run, struct sbuf *b, const struct mw_header *h, size_t 
 {
 	const struct mw_rules_input *in = run->in;
 
-	if (!raw && in->decoded != NULL && strstr(h->value, "=?") != NULL) {
+	if (!raw && in->decoded != NULL && memmem(h->value, h->value_len, "=?", 2) != NULL) {
 		const char *d = in->decoded(in->msg, h->name, nth);
 
 		if (d != NULL) {
