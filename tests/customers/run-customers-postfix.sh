@@ -16,6 +16,8 @@
 MW_TESTNAME=customers/postfix
 
 need "$MW_BUILDDIR/mailwarden" "$POSTFIX"
+[ -f /usr/share/spamassassin/20_body_tests.cf ] ||
+    fail "SpamAssassin rules missing in /usr/share/spamassassin: install spamassassin"
 
 reserve_port PF_PORT 21500 21599
 reserve_port MX_PORT 21500 21599
@@ -26,8 +28,10 @@ cat >"$MW_TMP/customers.conf" <<'EOC'
 optin.test    spam=on virus=on spam_action=tag
 optout.test   spam=off virus=off
 EOC
+# SpamAssassin's own rules (loaded at run time): its GTUBE rule makes the test message spam.
 cat >"$MW_TMP/mw.conf" <<EOC
 customers = $MW_TMP/customers.conf
+rules = /usr/share/spamassassin
 EOC
 
 # --- Postfix: routing for the two roles ------------------------------------------------
@@ -92,8 +96,8 @@ mw_records | grep -E ' action=' >"$MW_TMP/records" || true
 assert_count 2 "$MW_TMP/records" 'queue_id=' "mailwarden records"
 rin=$(grep -E 'customer=optin\.test' "$MW_TMP/records" || true)
 rout=$(grep -E 'customer=optout\.test' "$MW_TMP/records" || true)
-assert_match 'rcpts=1 .* flags=[^ ]+ customer=optin\.test( customers=[^ ]*)? spam=(yes|no|not_run|skipped:no_rules)' \
-    "$rin" "record of the opted-in delivery"
+assert_match 'rcpts=1 .*action=tag decided_by=spam .* flags=[^ ]+ customer=optin\.test( customers=[^ ]*)? spam=yes ' \
+    "$rin" "record of the opted-in delivery (GTUBE is spam, spam_action=tag)"
 assert_match 'rcpts=1 .*skipped=opted_out customer=optout\.test( customers=[^ ]*)? spam=skipped:opted_out virus=skipped:opted_out' \
     "$rout" "record of the opted-out delivery"
 
@@ -104,10 +108,7 @@ hin=$(sed '/^$/q' "$fin")
 hout=$(sed '/^$/q' "$fout")
 # Opted in: scanned, so the sender's forged verdict header was removed.
 assert_no_match 'tests=FORGED_BY_SENDER' "$hin" "opted-in copy: forged X-Spam-Status removed"
-# Once the spam stage applies policies, GTUBE is spam and the opted-in copy is tagged.
-if grep -q 'spam=yes' <<<"$rin"; then
-	assert_match '(^|'$'\n'')X-Spam-Flag: YES' "$hin" "opted-in copy tagged as spam"
-fi
+assert_match '(^|'$'\n'')X-Spam-Flag: ?YES' "$hin" "opted-in copy tagged as spam"
 # Opted out: untouched: no header of ours, the sender's header still there.
 assert_match 'tests=FORGED_BY_SENDER' "$hout" "opted-out copy: not touched"
 assert_no_match '(^|'$'\n'')(X-Spam-Flag|X-Virus-Scanned|X-Virus-Status|X-Mailwarden-[A-Za-z-]*|Received-SPF):' \
