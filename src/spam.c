@@ -186,6 +186,21 @@ nomem:
 	return -1;
 }
 
+/* Matched text for a terminal: printable ASCII and spaces as they are, anything
+ * else (line breaks, 8-bit, controls) as \xHH so it cannot garble the output. */
+static void
+put_shown(struct mw_buf *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			mw_buf_putc(out, (char)c);
+		else
+			mw_buf_printf(out, "\\x%02X", c);
+	}
+}
+
 int
 mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
     const char *data, size_t len, struct mw_buf *out)
@@ -238,7 +253,7 @@ mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
 			mw_buf_printf(out, " (x%u)", res.hits[i].count);
 		if (res.hits[i].match != NULL) {
 			mw_buf_puts(out, "\n       matched: ");
-			mw_buf_log_value(out, res.hits[i].match, strlen(res.hits[i].match));
+			put_shown(out, res.hits[i].match);
 		}
 		mw_buf_putc(out, '\n');
 	}

@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -594,6 +595,67 @@ test_score_sum(void **state)
 	mw_diag_free(&d);
 }
 
+/* One ruleset shared by several threads (each with its own PCRE2 state) gives every
+ * thread the single-threaded result, every time. */
+struct thread_arg {
+	const struct mw_ruleset *rs;
+	const struct mw_rules_input *in;
+	double	 score;
+	size_t	 nhits;
+	int	 mismatches;
+};
+
+static void *
+thread_main(void *p)
+{
+	struct thread_arg *a = p;
+	int i;
+
+	for (i = 0; i < 200; i++) {
+		struct mw_rules_result res;
+
+		if (mw_rules_run(a->rs, a->in, &res) < 0 || res.score != a->score ||
+		    res.nhits != a->nhits)
+			a->mismatches++;
+		mw_rules_result_free(&res);
+	}
+	return NULL;
+}
+
+static void
+test_threads(void **state)
+{
+	struct mw_diag d;
+	struct mw_ruleset *rs = load(eval_rules, &d);
+	struct mw_message m;
+	struct mw_limits lim = { .max_header_count = 100, .max_header_size = 4096 };
+	struct mw_views views = { body_v, 3, raw_v, 2, uri_v, 1 };
+	struct mw_rules_input in = { 0 };
+	struct mw_rules_result res;
+	struct thread_arg args[4];
+	pthread_t th[4];
+	int i;
+
+	(void)state;
+	mw_message_init(&m);
+	assert_int_equal(mw_message_parse(&m, eval_msg, strlen(eval_msg), &lim), 0);
+	in.msg = &m;
+	in.views = &views;
+	assert_int_equal(mw_rules_run(rs, &in, &res), 0);
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct thread_arg){ rs, &in, res.score, res.nhits, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, thread_main, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+		assert_int_equal(args[i].mismatches, 0);
+	}
+	mw_rules_result_free(&res);
+	mw_message_free(&m);
+	mw_rules_free(rs);
+	mw_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -607,6 +669,7 @@ main(void)
 		cmocka_unit_test(test_eval_prefilter_on),
 		cmocka_unit_test(test_eval_prefilter_off),
 		cmocka_unit_test(test_score_sum),
+		cmocka_unit_test(test_threads),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
