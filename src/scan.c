@@ -9,6 +9,7 @@
 
 #include "scan.h"
 #include "mime.h"	/* issue 3 */
+#include "spf.h"		/* issue 7 */
 #include "spam.h"	/* issue 4 */
 #include "av.h"		/* issue 6 */
 #include "spf.h"		/* issue 7 */
