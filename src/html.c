@@ -33,7 +33,7 @@ struct frame {
 	bool	 hidden;		/* display:none and the like */
 	bool	 skip;			/* script/style: no text at all */
 	bool	 title;
-	bool	 implied;		/* a <p> libxml2 made up around bare text */
+	bool	 implied;		/* an element libxml2 made up (html, body, p) */
 };
 
 struct render {
@@ -299,6 +299,31 @@ count_tag(struct render *r, const char *tag, const xmlChar **atts)
 		uri_attr(r, attr(atts, "background"));
 }
 
+/* Is the parser right after "<tag" (plus white space), i.e. did the sender write
+ * this attribute-less start tag?  Elements libxml2 invents are reported while it
+ * stands on some other tag or on text. */
+static bool
+in_source(const struct render *r, const char *tag)
+{
+	const xmlChar *base, *cur;
+	size_t n = strlen(tag);
+
+	if (r->ctxt == NULL || r->ctxt->input == NULL || r->ctxt->input->cur == NULL ||
+	    r->ctxt->input->base == NULL)
+		return true;
+	base = r->ctxt->input->base;
+	cur = r->ctxt->input->cur;
+	if (*cur != '>' && *cur != '/')
+		return false;
+	while (cur > base && (cur[-1] == ' ' || cur[-1] == '\t' || cur[-1] == '\n' ||
+	    cur[-1] == '\r'))
+		cur--;
+	if ((size_t)(cur - base) < n + 1)
+		return false;
+	return cur[-(long)n - 1] == '<' &&
+	    strncasecmp((const char *)cur - n, tag, n) == 0;
+}
+
 static void
 on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 {
@@ -310,12 +335,11 @@ on_start(void *ctx, const xmlChar *name, const xmlChar **atts)
 	bool set_fg = false, set_bg = false;
 
 	/*
-	 * libxml2 opens a <p> of its own around text outside any element; SpamAssassin
-	 * sees no tag there.  A real start tag is reported with the parser at its '>'
-	 * (or "/>"), an invented one with the parser at the text.
+	 * libxml2 invents <html>, <body> and a <p> around text outside any element;
+	 * SpamAssassin sees no tag there.  A real start tag is reported with the parser
+	 * at its '>' (or "/>"), an invented one with the parser elsewhere.
 	 */
-	if (atts == NULL && strcasecmp(tag, "p") == 0 && r->ctxt && r->ctxt->input &&
-	    r->ctxt->input->cur && *r->ctxt->input->cur != '>' && *r->ctxt->input->cur != '/') {
+	if (atts == NULL && !in_source(r, tag)) {
 		if (r->depth < MAX_STACK) {
 			fr = r->stack[r->depth - 1];
 			fr.title = false;
