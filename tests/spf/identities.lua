@@ -10,11 +10,11 @@ mw.ok(mt.helo(conn, "helo.test"), "helo")
 mw.expect(conn, SMFIR_CONTINUE, "helo")
 mw.message(conn, "SPFNULL001", { from = "<>" })
 mw.check(mt.eom_check(conn, MT_HDRINSERT, "Received-SPF",
-    "pass (mx.mailwarden.test: domain of helo.test designates 2001:db8:1::25 as " ..
+    " pass (mx.mailwarden.test: domain of helo.test designates 2001:db8:1::25 as " ..
     "permitted sender) receiver=mx.mailwarden.test; client-ip=2001:db8:1::25; " ..
     "envelope-from=\"\"; helo=helo.test; identity=helo;"), "Received-SPF for the HELO identity")
 mw.check(mt.eom_check(conn, MT_HDRINSERT, "Authentication-Results",
-    "mx.mailwarden.test; spf=pass smtp.helo=helo.test"), "Authentication-Results smtp.helo")
+    " mx.mailwarden.test; spf=pass smtp.helo=helo.test"), "Authentication-Results smtp.helo")
 
 -- the same connection authenticates: not checked
 mt.macro(conn, SMFIC_MAIL, "i", "SPFAUTH001", "{auth_authen}", "alice")
