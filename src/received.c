@@ -514,7 +514,8 @@ handle_comment(struct mw_received_hop *h, enum clause cl, const char *c, size_t 
 		return;
 	}
 	if (iprefix(p, m, "qmail ")) {
-		/* qmail's injection record: "(qmail 123 invoked by uid 89)" or "... from network" */
+		/* qmail's injection record: "(qmail 123 invoked by uid 89)",
+		 * "(qmail 123 invoked from network)" */
 		h->mta = MW_RCV_MTA_QMAIL;
 		if (ifind(p, m, "invoked") < m)
 			h->flags |= MW_RCV_LOCAL_USER;
@@ -541,8 +542,9 @@ handle_comment(struct mw_received_hop *h, enum clause cl, const char *c, size_t 
 			snprintf(h->by_ip, sizeof(h->by_ip), "%s", ip);
 		return;
 	}
+	/* qmail's second comment "(1.2.3.4)" */
 	if (cl == C_FROM && h->ip[0] == '\0' && mw_received_parse_ip(p, m, ip))
-		snprintf(h->ip, sizeof(h->ip), "%s", ip);	/* qmail's second comment "(1.2.3.4)" */
+		snprintf(h->ip, sizeof(h->ip), "%s", ip);
 }
 
 static enum clause

@@ -50,7 +50,8 @@ mw_tls_this_hop(const struct mw_tls_macros *m, struct mw_tls_result *r)
 	if (present(m->verify))
 		r->cert_verified = strcasecmp(m->verify, "OK") == 0;	/* Sendmail */
 	else
-		r->cert_verified = r->cert_presented;	/* Postfix: only verified ones are sent */
+		/* Postfix sends {cert_subject} only for a verified certificate. */
+		r->cert_verified = r->cert_presented;
 }
 
 /* ---- trust: our own hosts and networks ---------------------------------------- */
@@ -254,23 +255,27 @@ mw_tls_earlier_hops(struct mw_received_chain *c, const struct mw_tls_trust *t,
 int
 mw_tls_header_value(const struct mw_tls_result *r, struct mw_buf *out)
 {
+	int rc = 0;
+
+	/* Any failed append (cap or ENOMEM) fails the whole value; out->truncated
+	 * tells the two apart. */
 	if (r->encrypted) {
-		mw_buf_puts(out, r->version);
+		rc |= mw_buf_puts(out, r->version);
 		if (r->cipher[0])
-			mw_buf_printf(out, " cipher=%s", r->cipher);
+			rc |= mw_buf_printf(out, " cipher=%s", r->cipher);
 		if (r->bits > 0)
-			mw_buf_printf(out, " bits=%d", r->bits);
-		mw_buf_puts(out, "; this message reached our server encrypted");
+			rc |= mw_buf_printf(out, " bits=%d", r->bits);
+		rc |= mw_buf_puts(out, "; this message reached our server encrypted");
 	} else
-		mw_buf_puts(out, "none; this message reached our server unencrypted");
+		rc |= mw_buf_puts(out, "none; this message reached our server unencrypted");
 	if (r->earlier_clear > 0) {
-		mw_buf_printf(out, "; %d earlier transfer%s unencrypted, nearest from %s to %s",
-		    r->earlier_clear, r->earlier_clear == 1 ? " was" : "s were",
+		rc |= mw_buf_printf(out, "; %d earlier transfer%s unencrypted, nearest from %s "
+		    "to %s", r->earlier_clear, r->earlier_clear == 1 ? " was" : "s were",
 		    r->first_clear_host, r->first_clear_by);
 		if (r->first_clear_claimed)
-			mw_buf_puts(out, " (as claimed by other servers' Received headers)");
+			rc |= mw_buf_puts(out, " (as claimed by other servers' Received headers)");
 	}
-	return out->truncated ? -1 : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 void
@@ -334,7 +339,8 @@ mw_tls_audit(struct mw_scan_ctx *ctx)
 		mw_buf_init(&b, 900);	/* stays within RFC 5322's 998-byte line */
 		if (mw_tls_header_value(r, &b) < 0 && !b.truncated)
 			rc = -1;
-		else if (mw_verdict_add_header(ctx->v, MW_TLS_HEADER, b.data ? b.data : "") < 0)
+		else if (mw_verdict_add_header(ctx->v, MW_TLS_HEADER,
+		    b.data != NULL ? b.data : "") < 0)
 			rc = -1;
 		mw_buf_free(&b);
 		if (rc < 0)

@@ -271,6 +271,12 @@ test_header_value(void **state)
 	    "nearest from pc.example.org to relay.example.org (as claimed by other servers' "
 	    "Received headers)");
 	mw_buf_free(&b);
+
+	/* A value that does not fit is an error the caller can tell from ENOMEM. */
+	mw_buf_init(&b, 10);
+	assert_int_equal(mw_tls_header_value(&r, &b), -1);
+	assert_true(b.truncated);
+	mw_buf_free(&b);
 }
 
 /* ---- Subject prefix (verdict.c) --------------------------------------------------- */
