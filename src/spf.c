@@ -437,10 +437,10 @@ map_response(SPF_errcode_t err, SPF_response_t *resp, bool expired, struct mw_sp
 			out->result = MW_SPF_NONE;
 		break;
 	}
-	/* A DNS failure is never "none", whatever libspf2 made of it. */
+	/* A DNS failure is never "none", whatever libspf2 made of it.  (A lookup the
+	 * time budget refused is a DNS failure too; libspf2 only ignores one when it
+	 * fetches an explanation, and then the result stands.) */
 	if (err == SPF_E_DNS_ERROR && out->result == MW_SPF_NONE)
-		out->result = MW_SPF_TEMPERROR;
-	if (expired && out->result != MW_SPF_PASS && out->result != MW_SPF_FAIL)
 		out->result = MW_SPF_TEMPERROR;
 
 	if (out->result == MW_SPF_TEMPERROR)
@@ -595,8 +595,8 @@ put_comment_text(struct mw_buf *b, const char *s)
 }
 
 static char *
-received_spf(const char *receiver, const struct mw_envelope *env, bool use_helo,
-    const struct mw_spf_answer *a)
+received_spf(const char *receiver, const struct mw_envelope *env, const char *ip,
+    bool use_helo, const struct mw_spf_answer *a)
 {
 	struct mw_buf b;
 	const char *who = use_helo ? env->helo : env->mail_from;
@@ -613,11 +613,11 @@ received_spf(const char *receiver, const struct mw_envelope *env, bool use_helo,
 		    "domain of ");
 		put_comment_text(&b, who);
 		mw_buf_puts(&b, a->result == MW_SPF_PASS ? " designates " : " does not designate ");
-		put_comment_text(&b, env->client_addr);
+		put_comment_text(&b, ip);
 		mw_buf_puts(&b, " as permitted sender");
 		break;
 	case MW_SPF_NEUTRAL:
-		put_comment_text(&b, env->client_addr);
+		put_comment_text(&b, ip);
 		mw_buf_puts(&b, " is neither permitted nor denied by domain of ");
 		put_comment_text(&b, who);
 		break;
@@ -636,7 +636,7 @@ received_spf(const char *receiver, const struct mw_envelope *env, bool use_helo,
 	}
 	mw_buf_puts(&b, ") receiver=");
 	put_value(&b, receiver);
-	mw_buf_printf(&b, "; client-ip=%s; envelope-from=", env->client_addr);
+	mw_buf_printf(&b, "; client-ip=%s; envelope-from=", ip);
 	put_quoted(&b, env->mail_from ? env->mail_from : "");
 	mw_buf_puts(&b, ";");
 	if (env->helo != NULL && env->helo[0] != '\0') {
@@ -766,7 +766,7 @@ mw_spf_stage(struct mw_scan_ctx *ctx)
 	struct mw_verdict *v = ctx->v;
 	struct mw_spf_answer a, h;
 	struct ipaddr ip;
-	char id[256], *hdr;
+	char id[256], iptext[INET6_ADDRSTRLEN], *hdr;
 	bool use_helo;
 
 	authserv_id(ctx, id, sizeof(id));
@@ -782,6 +782,9 @@ mw_spf_stage(struct mw_scan_ctx *ctx)
 		return skip(v, "no-client-address"), 0;
 	if (mw_spf_trusted(s, env->client_addr))
 		return skip(v, "trusted-network"), 0;
+	/* The headers name the address as checked: no "IPv6:" prefix, no ::ffff: form. */
+	if (inet_ntop(ip.family, ip.b, iptext, sizeof(iptext)) == NULL)
+		return skip(v, "no-client-address"), 0;
 
 	use_helo = env->mail_from == NULL || env->mail_from[0] == '\0';
 	if (mw_spf_check(s, env->client_addr, env->helo, env->mail_from, &a) < 0)
@@ -802,7 +805,7 @@ mw_spf_stage(struct mw_scan_ctx *ctx)
 		    mw_spf_res_name(h.result));
 	}
 
-	if ((hdr = received_spf(id, env, use_helo, &a)) == NULL)
+	if ((hdr = received_spf(id, env, iptext, use_helo, &a)) == NULL)
 		return -1;
 	if (mw_verdict_add_header(v, "Received-SPF", hdr) < 0) {
 		free(hdr);

@@ -620,6 +620,12 @@ test_stage(void **state)
 		  "permitted sender) receiver=mx.example.net; client-ip=192.0.2.1; "
 		  "envelope-from=\"alice@pass.test\"; helo=helo.test; identity=mailfrom;",
 		  "mx.example.net; spf=pass smtp.mailfrom=pass.test", 0, NULL, NULL, "pass" },
+		{ "IPv4-mapped client written as IPv4", NULL, "::ffff:192.0.2.1", "helo.test",
+		  "<alice@pass.test>", NULL, "done",
+		  "pass (mx.example.net: domain of alice@pass.test designates 192.0.2.1 as "
+		  "permitted sender) receiver=mx.example.net; client-ip=192.0.2.1; "
+		  "envelope-from=\"alice@pass.test\"; helo=helo.test; identity=mailfrom;",
+		  "mx.example.net; spf=pass smtp.mailfrom=pass.test", 0, NULL, NULL, "pass" },
 		{ "fail ipv6, helo fail", NULL, "2001:db8:99::1", "helo.test", "<bob@pass.test>",
 		  NULL, "done",
 		  "fail (mx.example.net: domain of bob@pass.test does not designate "
