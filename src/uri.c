@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "uri.h"
+#include "utf8.h"
 
 #define MAX_URI_LEN	8192	/* longer candidates are cut: rules need no more */
 
@@ -124,8 +125,11 @@ clean_copy(const char *s, size_t n, size_t *outlen)
 	}
 	while (n > 0 && (isspace((unsigned char)s[n - 1]) || s[n - 1] == '"' || s[n - 1] == '\''))
 		n--;
-	if (n > MAX_URI_LEN)
+	if (n > MAX_URI_LEN) {
 		n = MAX_URI_LEN;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;		/* never cut a character in two */
+	}
 	if ((p = malloc(n + 1)) == NULL)
 		return NULL;
 	for (i = 0; i < n; i++)
@@ -290,7 +294,7 @@ mw_uri_normalize(const char *src, size_t srclen, unsigned extra_flags, struct mw
 		char c = s[i];
 
 		if (c == '%' && i + 2 < hend && (hi = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (lo = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (lo = hexval((unsigned char)s[i + 2])) >= 0 && hi * 16 + lo > 0x20) {
 			c = (char)(hi * 16 + lo);
 			i += 2;
 			out->flags |= MW_URI_ENCODED_HOST;
@@ -302,6 +306,20 @@ mw_uri_normalize(const char *src, size_t srclen, unsigned extra_flags, struct mw
 	}
 	while (host.len > 0 && host.data[host.len - 1] == '.')
 		host.data[--host.len] = '\0';
+	/* Escapes that decode to bytes which are not UTF-8 stay visible as U+FFFD. */
+	if (!mw_utf8_valid(host.data ? host.data : "", host.len)) {
+		size_t clean_len;
+		char *clean = mw_utf8_sanitize(host.data, host.len, &clean_len);
+
+		if (clean == NULL)
+			goto fail;
+		mw_buf_reset(&host);
+		rc = mw_buf_append(&host, clean, clean_len);
+		free(clean);
+		rc = rc < 0 ? -1 : 1;
+		if (rc < 0)
+			goto fail;
+	}
 	if (host.len == 0)
 		goto done;
 	if (!(out->flags & MW_URI_IP) && (r = mw_uri_parse_ipv4(host.data, host.len, ip)) >= 0) {

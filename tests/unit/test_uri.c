@@ -62,6 +62,9 @@ static const struct norm_case norm_cases[] = {
 	{ "", 1, NULL, NULL, 0 },
 	{ "http://", 1, NULL, NULL, 0 },
 	{ "http://999.1.1.1/", 0, "http://999.1.1.1/", "999.1.1.1", 0 },
+	{ "http://a%ffb.example/", 0, "http://a\xef\xbf\xbd" "b.example/", "a\xef\xbf\xbd" "b.example",
+	  MW_URI_ENCODED_HOST },
+	{ "http://a%0ab.example/", 0, "http://a%0ab.example/", "a%0ab.example", 0 },
 };
 
 static void
