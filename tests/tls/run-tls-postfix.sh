@@ -2,8 +2,9 @@
 # run-tls-postfix.sh - end to end (issue 9): a private Postfix on loopback offers
 # STARTTLS with a certificate this test makes (openssl: a CA, a server certificate for
 # 127.0.0.1, a client certificate).  For each tls_warn level (a customer per level)
-# one message arrives with TLS and one in clear text; a third one to the "log"
-# customer presents a client certificate, which Postfix verifies.  Each message
+# one message arrives with TLS and one in clear text; to the "log" customer a third
+# one presents a client certificate Postfix verifies, a fourth one a certificate from
+# a CA Postfix does not know.  Each message
 # carries a made-up earlier clear-text hop and a forged X-Mailwarden-TLS header.
 # Asserted: mailwarden's log fields (tls=, cipher=, bits=, tls_cert=,
 # earlier_cleartext_hops=, first_cleartext_hop=...), the X-Mailwarden-TLS header and
@@ -37,6 +38,15 @@ extendedKeyUsage=serverAuth"
 mkcert client "/CN=client.sender.example" \
     "subjectAltName=DNS:client.sender.example
 extendedKeyUsage=clientAuth"
+# A client certificate from a CA Postfix does not trust: presented, not verified.
+ossl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=stranger CA" \
+    -keyout "$C/ca2.key" -out "$C/ca2.pem" -addext basicConstraints=critical,CA:TRUE \
+    -addext keyUsage=critical,keyCertSign,cRLSign
+ossl req -newkey rsa:2048 -nodes -subj "/CN=stranger.sender.example" \
+    -keyout "$C/stranger.key" -out "$C/stranger.csr"
+printf 'extendedKeyUsage=clientAuth\n' >"$C/stranger.ext"
+ossl x509 -req -in "$C/stranger.csr" -CA "$C/ca2.pem" -CAkey "$C/ca2.key" -CAcreateserial \
+    -days 2 -extfile "$C/stranger.ext" -out "$C/stranger.pem"
 chmod 0600 "$C"/*.key
 
 # --- mailwarden: one customer per tls_warn level ----------------------------------------
@@ -96,6 +106,7 @@ EOM
 	case $mode in
 	tls) tls=(--starttls --cafile "$C/ca.pem") ;;
 	tls-cert) tls=(--starttls --cafile "$C/ca.pem" --cert "$C/client.pem" --key "$C/client.key") ;;
+	tls-badcert) tls=(--starttls --cafile "$C/ca.pem" --cert "$C/stranger.pem" --key "$C/stranger.key") ;;
 	esac
 	out=$(timeout 60 $T send 127.0.0.1 "$PF_PORT" "$f" --from sender@sender.example \
 	    --rcpt "u@$dom" "${tls[@]}" 2>&1) || fail "sending $dom $mode: $out"
@@ -114,11 +125,12 @@ for dom in off log header subject; do
 	done
 done
 QID[log-tls-cert]=$(send log.test tls-cert)
+QID[log-tls-badcert]=$(send log.test tls-badcert)
 
 for k in "${!QID[@]}"; do
 	wait_delivered "${QID[$k]}" 60
 done
-wait_for_log 'queue_id=.* action=' 15 "$MW_LOG" 9
+wait_for_log 'queue_id=.* action=' 15 "$MW_LOG" 10
 mw_records | grep -E ' action=' >"$MW_TMP/records" || true
 
 # record KEY: mailwarden's record for that message; file KEY: the delivered message.
@@ -177,7 +189,10 @@ done
 check_clear_record log-clear
 check_tls_record log-tls none
 check_tls_record log-tls-cert verified
-for k in log-clear log-tls log-tls-cert; do
+# Postfix sends {cert_subject} only for a certificate it verified: a stranger's
+# certificate looks like none at all (doc/FORMATS.md, tls_cert).
+check_tls_record log-tls-badcert none
+for k in log-clear log-tls log-tls-cert log-tls-badcert; do
 	assert_eq "" "$(hdr X-Mailwarden-TLS $k)" "$k: no X-Mailwarden-TLS"
 	assert_eq "tls test log.test ${k#*-}" "$(hdr Subject $k)" "$k: Subject unchanged"
 	assert_field "$(record $k)" action accept
@@ -212,4 +227,4 @@ assert_no_match 'using TLS' "$(hdr Received log-clear)" "log-clear: Postfix Rece
 wait_until 30 queue_is_empty || fail "queue not empty: $(queue_files)"
 stop_mailwarden
 stop_postfix
-echo "PASS: tls/postfix: 9 messages, tls_warn off/log/header/subject, with and without TLS, client certificate verified"
+echo "PASS: tls/postfix: 10 messages, tls_warn off/log/header/subject, with and without TLS, client certificates verified and not"
