@@ -118,8 +118,9 @@ put_list_item(struct mw_buf *b, const char *s)
 		mw_buf_log_value(b, s, strlen(s));
 }
 
-/* "customers=a,b" when the recipients belong to more than one customer key, so the
- * message line alone answers "which customers got this" (the report counts it for each). */
+/* "to=addr" for a single recipient; "customers=a,b" when the recipients belong to more
+ * than one customer key, so the message line alone answers "which customers got this"
+ * (the report counts it for each). */
 static void
 put_customer_keys(const struct mw_generation *g, const struct mw_envelope *env,
     struct mw_buf *b)
@@ -128,6 +129,12 @@ put_customer_keys(const struct mw_generation *g, const struct mw_envelope *env,
 	char (*keys)[MW_POLICY_KEY_MAX];
 	size_t i, j, n = 0;
 
+	/* One recipient: name it here, so "what happened to mail for X" has an answer
+	 * without recipient records (the milter writes those only for several). */
+	if (env->nrcpts == 1) {
+		mw_buf_puts(b, " to=");
+		put_addr(g, b, env->rcpts[0]);
+	}
 	if (g == NULL || env->nrcpts < 2)
 		return;
 	if ((keys = calloc(env->nrcpts, sizeof(*keys))) == NULL)

@@ -336,9 +336,11 @@ main_record(struct report *r, struct line *ln)
 		if (qid != NULL && !feq(qid, "-") &&
 		    (slot = strmap_get(&r->mainrec, qid->v, qid->vlen)) != NULL && *slot == NULL)
 			*slot = record_text(ln);
-		if (from != NULL && report_address_matches(r, from->v, from->vlen))
+		const struct field *to = line_get(ln, "to");
+		if ((from != NULL && report_address_matches(r, from->v, from->vlen)) ||
+		    (to != NULL && report_address_matches(r, to->v, to->vlen)))
 			add_match(r, ln, qid);
-		if (fprefix(from, "h:"))
+		if (fprefix(from, "h:") || fprefix(to, "h:"))
 			r->hashed_seen++;
 		return;
 	}

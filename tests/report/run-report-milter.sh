@@ -77,7 +77,7 @@ grep -qE '^  Eicar|ClamAV-Test-File' "$MW_TMP/milter.out" || fail "no virus name
 # the daemon's own lines
 grep -q ' customers=example.net,example.org ' "$MW_LOG" ||
     fail "no record lists both customer keys of a two-customer message"
-for ev in start stopping stopped; do
+for ev in start stopping shutdown; do
 	grep -qE "^  $ev +1\$" "$MW_TMP/milter.out" || fail "lifecycle event $ev not counted once"
 done
 # what happened to mail for one recipient
@@ -86,5 +86,9 @@ done
 # was a recipient of the five lists.example messages.
 assert_match '^Mail from or to dave@example.org: 5 records$' "$(head -n 1 "$MW_TMP/dave.out")" \
     "--address finds every message for one recipient (needs the milter's recipient records)"
+# a single recipient is named in the message record (to=)
+"$R" --address bob@example.net "$MW_LOG" > "$MW_TMP/bob.out" || fail "--address: exit $?"
+assert_match '^Mail from or to bob@example.net: 15 records$' "$(head -n 1 "$MW_TMP/bob.out")" \
+    "--address finds the single-recipient messages for bob"
 note "$(head -n 1 "$MW_TMP/dave.out"); $total messages through the milter"
 note "ok"

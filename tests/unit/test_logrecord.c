@@ -296,6 +296,43 @@ test_conf_hash_needs_key(void **state)
 	}
 }
 
+/* A single recipient is named in the message record (to=), per log_addresses. */
+static void
+test_single_recipient_named(void **state)
+{
+	struct mw_generation *g = *state;
+	static const struct { int mode; const char *want; } cases[] = {
+		{ MW_LOG_ADDR_FULL, " to=Bob@Example.NET " },
+		{ MW_LOG_ADDR_DOMAIN, " to=@Example.NET " },
+		{ MW_LOG_ADDR_HASH, " to=h:" },
+	};
+	struct mw_envelope env;
+	struct mw_verdict v;
+	struct mw_buf b;
+	size_t i;
+
+	mw_envelope_init(&env);
+	assert_int_equal(mw_envelope_set(&env.queue_id, "4F3A2B1C0D"), 0);
+	assert_int_equal(mw_envelope_set_path(&env.mail_from, "<a@example.org>"), 0);
+	assert_int_equal(mw_envelope_add_rcpt(&env, "<Bob@Example.NET>"), 0);
+	mw_verdict_init(&v);
+	assert_int_equal(mw_scan(g, &env, message, strlen(message), strlen(message), &v), 0);
+	mw_buf_init(&b, 0);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set_mode(g, cases[i].mode, MW_LOG_KV);
+		mw_buf_reset(&b);
+		assert_int_equal(mw_output_log_record(g, &env, &v, &b), 0);
+		assert_non_null(strstr(b.data, cases[i].want));
+		assert_null(strstr(b.data, " customers="));
+		if (cases[i].mode != MW_LOG_ADDR_FULL)
+			assert_null(strstr(b.data, "Bob"));
+	}
+	set_mode(g, MW_LOG_ADDR_FULL, MW_LOG_KV);
+	mw_buf_free(&b);
+	mw_verdict_free(&v);
+	mw_envelope_clear(&env);
+}
+
 /* A customer key that is a mailbox is an address: hashed like one. */
 static void
 test_mailbox_customer_key(void **state)
@@ -364,6 +401,7 @@ main(void)
 		cmocka_unit_test(test_event_record),
 		cmocka_unit_test(test_conf_hash_needs_key),
 		cmocka_unit_test(test_mailbox_customer_key),
+		cmocka_unit_test(test_single_recipient_named),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
