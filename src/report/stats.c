@@ -460,12 +460,15 @@ event_record(struct report *r, struct line *ln)
 	r->event_records++;
 	count(&r->events, ev->v, ev->vlen);
 	evlog_add(r, ln);
-	if ((ev->vlen > 6 && memcmp(ev->v + ev->vlen - 6, "_error", 6) == 0) ||
+	if ((ev->vlen > 8 && memcmp(ev->v + ev->vlen - 8, "_warning", 8) == 0) ||
+	    (ev->vlen > 6 && memcmp(ev->v + ev->vlen - 6, "_error", 6) == 0) ||
 	    (ev->vlen > 7 && memcmp(ev->v + ev->vlen - 7, "_failed", 7) == 0) ||
 	    (ev->vlen > 8 && memcmp(ev->v + ev->vlen - 8, "_refused", 8) == 0)) {
 		why = line_get(ln, "reason");
 		if (why == NULL)
 			why = line_get(ln, "error");
+		if (why == NULL)
+			why = line_get(ln, "detail");
 		add_error(r, ln, ev->v, ev->vlen, why ? why->v : "-", why ? why->vlen : 1);
 	}
 }

@@ -244,7 +244,7 @@ report_text(const struct report *r, FILE *out)
 	count_table(out, &r->spf, "SPF results", "result", r->top, total);
 	count_table(out, &r->skipped, "Messages not scanned", "reason", r->top, total);
 
-	heading(out, "Scanner and stage errors");
+	heading(out, "Scanner and stage errors and warnings");
 	if (r->errors.n == 0)
 		fprintf(out, "  (none)\n");
 	else if ((idx = sorted_by_count(&r->errors)) != NULL) {
@@ -271,7 +271,7 @@ report_text(const struct report *r, FILE *out)
 		free(idx);
 	}
 
-	heading(out, "Lifecycle (start, reloads, engine, shutdown)");
+	heading(out, "Lifecycle (start, reloads, engine reloads, stop)");
 	if (r->events.n == 0)
 		fprintf(out, "  (none)\n");
 	else {
