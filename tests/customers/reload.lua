@@ -6,14 +6,14 @@ local old = mw.connect()
 c.message(old, "RELOAD01", { "<a@filtered.test>" })		-- gen 1: scanned
 
 c.reload_with("reload-good.customers.in")
-c.wait_log("reload: now serving generation 2", 1, 30)
+c.wait_log("(reload: now serving generation 2|event=reload generation=2 )", 1, 30)
 c.message(old, "RELOAD02", { "<a@filtered.test>" })		-- still gen 1: scanned
 local new = mw.connect()
 c.message(new, "RELOAD03", { "<a@filtered.test>" })		-- gen 2: opted out
 mw.ok(mt.disconnect(new), "disconnect new")
 
 c.reload_with("reload-broken.customers.in")
-c.wait_log("reload refused", 1, 30)
+c.wait_log("(reload refused|event=reload_refused)", 1, 30)
 mw.check(c.log_count("customers\\.conf:4: virus: .sometimes. is not on or off") == 1,
     "the refused reload names customers.conf:4")
 local after = mw.connect()
