@@ -20,6 +20,7 @@
 #include "envelope.h"
 #include "generation.h"
 #include "policy.h"
+#include "utf8.h"
 
 const char *const mw_spam_action_names[] = { "tag", "subject", "hold", "reject", NULL };
 const char *const mw_virus_action_names[] = { "reject", "hold", "discard", NULL };
@@ -252,6 +253,18 @@ policy_from_conf(const struct mw_conf *c, struct mw_policy *p)
 	p->tls_warn = (enum mw_tls_warn)c->default_tls_warn;
 }
 
+/* A Subject tag: UTF-8 without control characters (it goes into a header). */
+static bool
+tag_ok(const char *s)
+{
+	const char *p;
+
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return false;
+	return mw_utf8_valid(s, (size_t)(p - s));
+}
+
 struct mw_policy_config *
 mw_policy_config_build(const struct mw_conf *c, struct mw_diag *diag)
 {
@@ -265,6 +278,9 @@ mw_policy_config_build(const struct mw_conf *c, struct mw_diag *diag)
 	if (strlen(c->default_subject_tag) >= MW_SUBJECT_TAG_MAX)
 		mw_diag_error(diag, c->path, 0, "default_subject_tag: longer than %d bytes",
 		    MW_SUBJECT_TAG_MAX - 1);
+	else if (!tag_ok(c->default_subject_tag))
+		mw_diag_error(diag, c->path, 0, "default_subject_tag: control character or "
+		    "invalid UTF-8");
 	policy_from_conf(c, &pc->base);
 	/* Opt-in: with a customers file, unmatched recipients are not filtered; without
 	 * one, everybody is (a fresh install must not silently pass everything). */

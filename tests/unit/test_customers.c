@@ -637,6 +637,12 @@ test_generation_errors(void **state)
 	assert_string_equal(nth_error(&d, 2), expect);
 	free(expect);
 	mw_diag_free(&d);
+
+	mw_diag_init(&d);
+	assert_null(build_gen("default_subject_tag = \"[SPAM\t]\"\n", NULL, &d));
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(nth_error(&d, 0), "default_subject_tag: control character"));
+	mw_diag_free(&d);
 }
 
 /* A relative customers path is relative to the configuration file's directory. */
