@@ -777,6 +777,63 @@ test_tag(void **state)
 	mw_spf_thread_cleanup();
 }
 
+/* The loaded SpamAssassin rules score the result through the eval functions.  Score
+ * set 1 (network tests) gives SPF_SOFTFAIL and SPF_HELO_FAIL non-zero scores; in set
+ * 0 only SPF_NONE/SPF_PASS and their HELO twins score. */
+static bool
+rule_hit(const struct mw_verdict *v, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < v->spam.nrules; i++)
+		if (strcmp(v->spam.rules[i], name) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_score(void **state)
+{
+	static const struct {
+		const char *conf, *ip, *helo, *from;
+		const char *hit[2];
+		const char *miss;
+	} cases[] = {
+		{ "score_set = 1", "198.51.100.1", "helo.test", "c@softfail.test",
+		  { "SPF_SOFTFAIL", "SPF_HELO_FAIL" }, "SPF_PASS" },
+		{ "score_set = 0", "192.0.2.1", "helo.test", "a@pass.test",
+		  { "SPF_PASS", "SPF_HELO_PASS" }, "SPF_FAIL" },
+		{ "score_set = 0", "198.51.100.1", "mx.nowhere.test", "e@none.test",
+		  { "SPF_NONE", "SPF_HELO_NONE" }, "SPF_PASS" },
+	};
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct mw_generation *g = build(conf_with(cases[i].conf));
+		struct mw_envelope env;
+		struct mw_verdict v;
+
+		mw_envelope_init(&env);
+		assert_int_equal(mw_envelope_set(&env.client_addr, cases[i].ip), 0);
+		assert_int_equal(mw_envelope_set(&env.helo, cases[i].helo), 0);
+		assert_int_equal(mw_envelope_set(&env.mail_from, cases[i].from), 0);
+		assert_int_equal(mw_envelope_add_rcpt(&env, "rcpt@example.net"), 0);
+		mw_verdict_init(&v);
+		assert_int_equal(mw_scan(g, &env, message, strlen(message), strlen(message), &v), 0);
+		assert_int_equal(v.spam.status, MW_STAGE_DONE);
+		for (j = 0; j < 2; j++)
+			if (!rule_hit(&v, cases[i].hit[j]))
+				fail_msg("case %zu: %s did not hit", i, cases[i].hit[j]);
+		if (rule_hit(&v, cases[i].miss))
+			fail_msg("case %zu: %s hit", i, cases[i].miss);
+		mw_verdict_free(&v);
+		mw_envelope_clear(&env);
+		mw_generation_unref(g);
+	}
+	mw_spf_thread_cleanup();
+}
+
 /* --- eval functions ------------------------------------------------------------- */
 
 static void
@@ -937,6 +994,7 @@ main(void)
 		cmocka_unit_test(test_real_dns),
 		cmocka_unit_test(test_stage),
 		cmocka_unit_test(test_tag),
+		cmocka_unit_test(test_score),
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_eval_names_from_rules),
 		cmocka_unit_test(test_threads),
