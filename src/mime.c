@@ -494,17 +494,13 @@ struct uri_ctx {
 	unsigned flags;			/* MW_URI_FROM_HTML for attributes */
 };
 
+/* Add uri to the set unless it is there already; the set takes ownership. */
 static int
-uri_add(void *arg, const char *s, size_t n)
+uri_insert(struct mw_mime *mm, struct mw_uri uri)
 {
-	struct uri_ctx *c = arg;
-	struct uri_set *u = &c->mm->uris;
-	struct mw_uri uri;
+	struct uri_set *u = &mm->uris;
 	size_t j;
-	int rc;
 
-	if ((rc = mw_uri_normalize(s, n, c->flags, &uri)) != 0)
-		return rc < 0 ? -1 : 0;
 	if (u->nslot == 0 || (u->n + 1) * 2 > u->nslot) {
 		if (uri_set_rehash(u, u->nslot ? u->nslot * 2 : 64) < 0)
 			goto fail;
@@ -518,8 +514,8 @@ uri_add(void *arg, const char *s, size_t n)
 			return 0;
 		}
 	}
-	if (u->n >= c->mm->lim.max_uris) {
-		c->mm->flags |= MW_MSG_MIME_TRUNCATED;
+	if (u->n >= mm->lim.max_uris) {
+		mm->flags |= MW_MSG_MIME_TRUNCATED;
 		mw_uri_clear(&uri);
 		return 0;
 	}
@@ -531,6 +527,56 @@ uri_add(void *arg, const char *s, size_t n)
 fail:
 	mw_uri_clear(&uri);
 	return -1;
+}
+
+/*
+ * The normal form, and beside it the URI as the sender wrote it (white space and
+ * line breaks removed) when that differs: SpamAssassin's uri rules see both, and
+ * rules about escapes or odd hosts need the original.
+ */
+static int
+uri_add(void *arg, const char *s, size_t n)
+{
+	struct uri_ctx *c = arg;
+	struct mw_uri uri, raw;
+	struct mw_buf b;
+	size_t i;
+	int rc;
+
+	if ((rc = mw_uri_normalize(s, n, c->flags, &uri)) != 0)
+		return rc < 0 ? -1 : 0;
+	memset(&raw, 0, sizeof(raw));
+	raw.flags = uri.flags | MW_URI_AS_WRITTEN;
+	if (!(uri.flags & MW_URI_NO_SCHEME) && strncmp(uri.uri, "mailto:", 7) != 0) {
+		while (n > 0 && (s[0] == ' ' || s[0] == '"' || s[0] == '\''))
+			s++, n--;
+		while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '"' || s[n - 1] == '\''))
+			n--;
+		mw_buf_init(&b, 8192);
+		for (i = 0; i < n && !b.truncated; i++)
+			if (s[i] != '\r' && s[i] != '\n' && s[i] != '\t' && s[i] != '\0' &&
+			    mw_buf_putc(&b, s[i]) < 0 && !b.truncated) {
+				mw_buf_free(&b);
+				mw_uri_clear(&uri);
+				return -1;
+			}
+		if (b.len > 0 && (b.len != uri.len || memcmp(b.data, uri.uri, b.len) != 0) &&
+		    mw_utf8_valid(b.data, b.len)) {
+			raw.len = b.len;
+			raw.uri = mw_buf_steal(&b);
+			if (raw.uri == NULL || (raw.host = strdup(uri.host ? uri.host : "")) == NULL) {
+				mw_uri_clear(&raw);
+				mw_uri_clear(&uri);
+				return -1;
+			}
+		}
+		mw_buf_free(&b);
+	}
+	if (uri_insert(c->mm, uri) < 0) {
+		mw_uri_clear(&raw);
+		return -1;
+	}
+	return raw.uri ? uri_insert(c->mm, raw) : 0;
 }
 
 /* --- parts ------------------------------------------------------------------------ */
@@ -1429,7 +1475,7 @@ mw_mime_dump_json(const struct mw_message *m, struct mw_buf *b)
 	for (i = 0; i < mm->uris.n; i++) {
 		const struct mw_uri *u = &mm->uris.v[i];
 		static const char *const names[] = { "ip", "obfuscated_ip", "userinfo",
-		    "encoded_host", "from_html", "no_scheme" };
+		    "encoded_host", "from_html", "no_scheme", "as_written" };
 
 		mw_buf_puts(b, i ? ",\n    {\"uri\": " : "\n    {\"uri\": ");
 		mw_buf_json_str(b, u->uri, u->len);

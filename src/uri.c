@@ -217,6 +217,22 @@ norm_mailto(const char *s, size_t n, struct mw_uri *out, struct mw_buf *b)
 	return 0;
 }
 
+/* local@domain.tld with nothing URI-like before the '@'. */
+static bool
+looks_like_address(const char *s, size_t n)
+{
+	const char *at = memchr(s, '@', n), *dot;
+	size_t i;
+
+	if (at == NULL || at == s)
+		return false;
+	for (i = 0; s + i < at; i++)
+		if (s[i] == '/' || s[i] == ':' || s[i] == ' ')
+			return false;
+	dot = memchr(at, '.', n - (size_t)(at - s));
+	return dot != NULL && dot > at + 1 && (size_t)(dot - s) + 1 < n;
+}
+
 int
 mw_uri_normalize(const char *src, size_t srclen, unsigned extra_flags, struct mw_uri *out)
 {
@@ -251,6 +267,11 @@ mw_uri_normalize(const char *src, size_t srclen, unsigned extra_flags, struct mw
 		    (s[sl + 2] != '/' && s[sl + 2] != '\\'))
 			goto done;
 		auth = sl + 3;
+	} else if (looks_like_address(s, n)) {
+		/* "user@example.com" as SpamAssassin reads it: a mailto: URI */
+		if (norm_mailto(s, n, out, &b) < 0)
+			goto fail;
+		goto keep;
 	} else if (n >= 4 && strncasecmp(s, "www.", 4) == 0) {
 		strcpy(scheme, "http");
 		auth = 0;
@@ -396,6 +417,47 @@ trim_tail(const char *s, size_t n)
 	return n;
 }
 
+static bool
+local_char(unsigned char c)
+{
+	return isalnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-' ||
+	    c == '\'' || c == '=';
+}
+
+/*
+ * The address around the '@' at `at`: local part back to (not before) `floor`,
+ * domain of letters, digits, '-' and at least one dot, ending in a TLD of >= 2
+ * letters.  Returns true and the span [*a, *z).
+ */
+static bool
+address_span(const char *t, size_t n, size_t at, size_t floor, size_t *a, size_t *z)
+{
+	size_t i = at, e = at + 1, last_dot = 0, tld;
+
+	while (i > floor && at - i < 64 && local_char((unsigned char)t[i - 1]))
+		i--;
+	while (i < at && t[i] == '.')
+		i++;
+	if (i == at || at + 1 >= n || !isalnum((unsigned char)t[at + 1]))
+		return false;
+	while (e < n && e - at < 256 && (isalnum((unsigned char)t[e]) || t[e] == '-' ||
+	    t[e] == '.'))
+		e++;
+	while (e > at + 1 && t[e - 1] == '.')
+		e--;
+	for (tld = at + 1; tld < e; tld++)
+		if (t[tld] == '.')
+			last_dot = tld;
+	if (last_dot == 0 || last_dot == at + 1 || e - last_dot - 1 < 2)
+		return false;
+	for (tld = last_dot + 1; tld < e; tld++)
+		if (!isalpha((unsigned char)t[tld]))
+			return false;
+	*a = i;
+	*z = e;
+	return true;
+}
+
 int
 mw_uri_scan_text(const char *text, size_t n, mw_uri_span_fn fn, void *arg)
 {
@@ -403,11 +465,24 @@ mw_uri_scan_text(const char *text, size_t n, mw_uri_span_fn fn, void *arg)
 		{ "http://", 7 }, { "https://", 8 }, { "ftp://", 6 }, { "mailto:", 7 },
 		{ "www.", 4 },
 	};
-	size_t i = 0, k, e, min;
+	size_t i = 0, k, e, min, done = 0;
 
 	while (i < n) {
 		unsigned char c = (unsigned char)tolower((unsigned char)text[i]);
 
+		if (c == '@') {
+			size_t a, z;
+
+			/* A bare address: SpamAssassin makes a mailto: URI of it. */
+			if (address_span(text, n, i, done, &a, &z)) {
+				if (fn(arg, text + a, z - a) < 0)
+					return -1;
+				i = done = z;
+				continue;
+			}
+			i++;
+			continue;
+		}
 		if (c != 'h' && c != 'f' && c != 'm' && c != 'w') {
 			i++;
 			continue;
@@ -434,7 +509,7 @@ mw_uri_scan_text(const char *text, size_t n, mw_uri_span_fn fn, void *arg)
 		if (e - i >= min && (k != 4 || memchr(text + i + 4, '.', e - i - 4) != NULL)) {
 			if (fn(arg, text + i, e - i) < 0)
 				return -1;
-			i = e;
+			i = done = e;
 		} else
 			i += starts[k].len;
 	}

@@ -20,6 +20,8 @@ enum mw_uri_flag {
 	MW_URI_ENCODED_HOST	= 1u << 3,	/* host contained %XX escapes */
 	MW_URI_FROM_HTML	= 1u << 4,	/* came from an HTML attribute */
 	MW_URI_NO_SCHEME	= 1u << 5,	/* "www.x" in text, scheme added */
+	MW_URI_AS_WRITTEN	= 1u << 6,	/* the sender's spelling, kept beside the
+						 * normal form (SpamAssassin matches both) */
 };
 
 struct mw_uri {
@@ -38,7 +40,8 @@ int	mw_uri_normalize(const char *s, size_t n, unsigned extra_flags, struct mw_ur
 void	mw_uri_clear(struct mw_uri *u);
 
 /* Call fn for each URI-looking span in text (http://, https://, ftp://, www.,
- * mailto:).  Stops and returns -1 when fn does. */
+ * mailto:, and bare user@domain.tld addresses, which normalise to mailto:).
+ * Stops and returns -1 when fn does. */
 typedef int (*mw_uri_span_fn)(void *arg, const char *s, size_t n);
 int	mw_uri_scan_text(const char *text, size_t n, mw_uri_span_fn fn, void *arg);
 

@@ -140,9 +140,10 @@ test_alternative(void **state)
 	assert_string_equal(v->rawbody[0].s, "Gr\xc3\xbc\xc3\x9f" "e,  see   www.Example.COM/x.");
 	assert_string_equal(v->rawbody[3].s, "  ");
 	assert_string_equal(v->rawbody[5].s, "<p>Hi &amp; <a href=\"HTTP://3232235777/x\">bye</a></p>");
-	assert_int_equal(v->nuri, 2);
+	assert_int_equal(v->nuri, 3);
 	assert_string_equal(v->uri[0].s, "http://www.example.com/x");
 	assert_string_equal(v->uri[1].s, "http://192.168.1.1/x");
+	assert_string_equal(v->uri[2].s, "HTTP://3232235777/x");	/* as written */
 	assert_int_equal(mw_mime_html(&m)->anchors, 1);
 	assert_views_valid(&m);
 	release(&m);

@@ -56,6 +56,7 @@ static const struct norm_case norm_cases[] = {
 	{ "//cdn.example.net/a.js", 0, "http://cdn.example.net/a.js", "cdn.example.net", 0 },
 	{ "MAILTO:Joe@EXAMPLE.com?subject=Hi", 0, "mailto:Joe@example.com?subject=Hi",
 	  "example.com", 0 },
+	{ "Joe.Bloggs@Example.COM", 0, "mailto:Joe.Bloggs@example.com", "example.com", 0 },
 	{ "javascript:alert(1)", 1, NULL, NULL, 0 },
 	{ "cid:part1@example", 1, NULL, NULL, 0 },
 	{ "/relative/path", 1, NULL, NULL, 0 },
@@ -134,6 +135,10 @@ static const struct scan_case scan_cases[] = {
 	{ "two http://a.example http://b.example", "http://a.example|http://b.example|" },
 	{ "utf8 http://a.example/\xc3\xa9t\xc3\xa9", "http://a.example/|" },
 	{ "quote 'http://q.example/x'", "http://q.example/x|" },
+	{ "mail list-unsubscribe@lists.example.com.", "list-unsubscribe@lists.example.com|" },
+	{ "<a.b+tag@x-y.example.org>, c@d.example", "a.b+tag@x-y.example.org|c@d.example|" },
+	{ "no tld a@b, a@b.c1, @example.com, a@.example.com", "" },
+	{ "http://u@h.example/ then x@y.example", "http://u@h.example/|x@y.example|" },
 };
 
 static void
