@@ -65,7 +65,9 @@ static const char style[] =
 "border-radius:6px;padding:10px 16px;min-width:120px}.card b{display:block;font-size:22px}"
 ".card span{color:#666;font-size:12px}"
 "table{border-collapse:collapse;background:#fff;font-size:13px;margin:4px 0}"
-"th,td{border:1px solid #ddd;padding:3px 8px;text-align:left}td.n,th.n{text-align:right;"
+"th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}"
+"td.t{white-space:nowrap}.note{color:#666;font-size:12px;margin:4px 0 0}"
+"td.n,th.n{text-align:right;"
 "font-variant-numeric:tabular-nums}th{background:#f0f0f0}"
 "svg{background:#fff;border:1px solid #ddd;border-radius:6px}"
 ".grid{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}"
@@ -78,8 +80,10 @@ table_counts(FILE *out, const struct strmap *m, const char *id, const char *col,
 	size_t *idx, i, lim;
 	char p[16];
 
-	fprintf(out, "<table id=\"%s\"><tr><th>%s</th><th class=\"n\">count</th>"
-	    "<th class=\"n\">%% of messages</th></tr>\n", id, col);
+	fprintf(out, "<table id=\"%s\"><tr><th>%s</th><th class=\"n\">count</th>", id, col);
+	if (of > 0 || m->n == 0)
+		fputs("<th class=\"n\">% of messages</th>", out);
+	fputs("</tr>\n", out);
 	if ((idx = sorted_by_count(m)) != NULL) {
 		lim = (size_t)top < m->n ? (size_t)top : m->n;
 		for (i = 0; i < lim; i++) {
@@ -87,8 +91,10 @@ table_counts(FILE *out, const struct strmap *m, const char *id, const char *col,
 			pct(p, sizeof(p), v, of);
 			fputs("<tr><td>", out);
 			esc(out, strmap_key(m, idx[i]));
-			fprintf(out, "</td><td class=\"n\">%" PRIu64 "</td><td class=\"n\">%s</td>"
-			    "</tr>\n", v, p);
+			fprintf(out, "</td><td class=\"n\">%" PRIu64 "</td>", v);
+			if (of > 0)
+				fprintf(out, "<td class=\"n\">%s</td>", p);
+			fputs("</tr>\n", out);
 		}
 		free(idx);
 	}
@@ -421,7 +427,9 @@ report_html(const struct report *r, FILE *out)
 		}
 		free(idx);
 	}
-	fputs("</table>\n", out);
+	fputs("</table>\n<p class=\"note\">customer - : no customers entry matched (built-in "
+	    "policy); * : the default entry.  Spam % is of the messages scanned for spam; "
+	    "clear-text % of those whose TLS state is known.</p>\n", out);
 
 	fputs("<h2>Delivered in clear text</h2>\n<p>Senders to ask for TLS, or to require it "
 	    "from.</p>\n<div class=\"grid\">\n<div><h3>sending domains</h3>\n", out);
@@ -448,7 +456,8 @@ report_html(const struct report *r, FILE *out)
 			const struct err_stats *e = strmap_val(&r->errors, idx[i]);
 			stamp(e->first, a, sizeof(a), true);
 			stamp(e->last, b, sizeof(b), true);
-			fprintf(out, "<tr><td class=\"n\">%" PRIu64 "</td><td>%s</td><td>%s</td><td>",
+			fprintf(out, "<tr><td class=\"n\">%" PRIu64 "</td><td class=\"t\">%s</td>"
+			    "<td class=\"t\">%s</td><td>",
 			    e->count, r->have_range ? a : "-", r->have_range ? b : "-");
 			esc(out, strmap_key(&r->errors, idx[i]));
 			fputs("</td></tr>\n", out);
@@ -468,7 +477,7 @@ report_html(const struct report *r, FILE *out)
 		fputs("<table id=\"eventlog\"><tr><th>time</th><th>record</th></tr>\n", out);
 		for (i = from; i < r->nevlog; i++) {
 			stamp(r->evlog[i].t, a, sizeof(a), true);
-			fprintf(out, "<tr><td>%s</td><td>", r->evlog[i].has_time ? a : "-");
+			fprintf(out, "<tr><td class=\"t\">%s</td><td>", r->evlog[i].has_time ? a : "-");
 			esc(out, r->evlog[i].text);
 			fputs("</td></tr>\n", out);
 		}
@@ -490,6 +499,10 @@ report_html(const struct report *r, FILE *out)
 	fputs("</table>\n", out);
 	if (c.pf_qids == 0)
 		fputs("<p>No Postfix lines with queue ids in the input.</p>\n", out);
+	else
+		fprintf(out, "<p class=\"note\">Postfix milter-hold / milter-reject / "
+		    "milter-discard without a mailwarden record: %" PRIu64 " / %" PRIu64 " / %"
+		    PRIu64 "</p>\n", c.pf_only_hold, c.pf_only_reject, c.pf_only_discard);
 
 	fprintf(out, "<h2>Input</h2>\n<table id=\"input\">"
 	    "<tr><td>lines read</td><td class=\"n\">%" PRIu64 "</td></tr>"

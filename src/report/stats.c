@@ -166,6 +166,34 @@ report_address_matches(const struct report *r, const char *tok, size_t n)
 	return false;
 }
 
+/* A record for people: key=value with the values' escapes decoded (control bytes
+ * as '?'); for the lifecycle listing. */
+static char *
+record_plain(const struct line *ln)
+{
+	size_t i, n = 0, o = 0, j, vl;
+	char *s;
+
+	for (i = 0; i < ln->nf; i++)
+		n += ln->f[i].klen + ln->f[i].vlen + 2;
+	if ((s = malloc(n + 1)) == NULL)
+		return NULL;
+	for (i = 0; i < ln->nf; i++) {
+		if (i)
+			s[o++] = ' ';
+		memcpy(s + o, ln->f[i].k, ln->f[i].klen);
+		o += ln->f[i].klen;
+		s[o++] = '=';
+		vl = unescape_value(ln->f[i].v, ln->f[i].vlen, s + o);
+		for (j = 0; j < vl; j++)
+			if ((unsigned char)s[o + j] < 0x20 || s[o + j] == 0x7f)
+				s[o + j] = '?';
+		o += vl;
+	}
+	s[o] = '\0';
+	return s;
+}
+
 /* The record again as key=value text (also for JSON input), for --address listings. */
 static char *
 record_text(const struct line *ln)
@@ -235,7 +263,7 @@ evlog_add(struct report *r, const struct line *ln)
 	e->t = ln->t;
 	e->has_time = ln->has_time;
 	e->seq = r->nevlog;	/* equal times keep the input order */
-	if ((e->text = record_text(ln)) != NULL)
+	if ((e->text = record_plain(ln)) != NULL)
 		r->nevlog++;
 }
 

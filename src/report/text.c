@@ -232,6 +232,9 @@ report_text(const struct report *r, FILE *out)
 		}
 		if (r->customers.n == 0)
 			fprintf(out, "  (none)\n");
+		else
+			fprintf(out, "  (- : no customers entry matched, built-in policy;  * : the "
+			    "default entry)\n");
 		free(idx);
 	}
 
