@@ -11,7 +11,8 @@
 #   3. start-up errors: a corrupt or missing database fails --lint (EX_CONFIG);
 #   4. clamav_backend = clamd: over a unix socket and over 127.0.0.1 (same results),
 #      then with clamd stopped: tempfail 451 4.3.0, or accepted unscanned;
-#   5. the daemon through miltertest: infected rejected 550 5.7.1, clean tagged Clean.
+#   5. the daemon through miltertest: infected rejected 550 5.7.1, clean tagged Clean;
+#   6. the running daemon reloads a changed database on SIGHUP (new signature used).
 . "${MW_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 
 MW=$MW_BUILDDIR/mailwarden
@@ -128,4 +129,21 @@ assert_file_has "$MW_LOG" 'queue_id=AVZIP00001 .*action=reject .*reply=550/5\.7\
 assert_file_has "$MW_LOG" 'queue_id=AVFWD00001 .*action=reject .*virus=infected:ClamAV-Test-File\.UNOFFICIAL' "forwarded record"
 assert_file_has "$MW_LOG" 'queue_id=AVCLEAN001 .*action=accept .*virus=clean' "clean record"
 
-echo "PASS: av (in process, corpus ham, start-up errors, clamd unix+tcp, milter)"
+# 6. the running daemon picks up a changed database (SIGHUP) without a restart
+mkdir -p "$MW_TMP/db2" "$MW_TMP/newsig"
+cp "$MW_TMP/db/test.hdb" "$MW_TMP/db2/"
+cp "$MW_TMP/db/eicar.ndb" "$MW_TMP/newsig/"
+: >"$MW_LOG"
+start_mailwarden "$(mkconf reload "clamav_database = $MW_TMP/db2")"
+timeout 120 "$MILTERTEST" -s "$MW_SRCDIR/tests/milter/lib.lua" \
+    -D script="$MW_SRCDIR/tests/av/milter-reload.lua" -D sock="$MW_SOCKET" -D pid="$MW_PID" \
+    -D tmp="$MW_TMP" -D spool="$MW_SPOOL_PARENT" -D db="$MW_TMP/db2" \
+    -D newsig="$MW_TMP/newsig/eicar.ndb" -D log="$MW_LOG" >"$MW_TMP/miltertest.out" 2>&1 ||
+    fail "miltertest (reload):$(printf '\n'; cat "$MW_TMP/miltertest.out"; tail -5 "$MW_LOG")"
+wait_for_log 'queue_id=AVRELOAD02' 10 "$MW_LOG"
+stop_mailwarden
+assert_file_has "$MW_LOG" 'queue_id=AVRELOAD01 .*action=accept .*virus=clean' "before the reload"
+assert_file_has "$MW_LOG" 'queue_id=AVRELOAD02 .*action=reject .*virus=infected:Mailwarden-Test-Eicar' \
+    "after the reload"
+
+echo "PASS: av (in process, corpus ham, start-up errors, clamd unix+tcp, milter, reload)"
