@@ -437,6 +437,10 @@ report_html(const struct report *r, FILE *out)
 	fputs("</div>\n<div><h3>client hosts</h3>\n", out);
 	table_clear(out, &r->clients, "clear-clients", "client", r->top);
 	fputs("</div>\n</div>\n", out);
+	fputs("<h3>earlier hops in clear text</h3>\n<p class=\"note\">The first hop before ours "
+	    "that was not encrypted, from the Received chain: ours = written by our own MTA, "
+	    "claimed = written by a sender's.</p>\n", out);
+	table_counts(out, &r->early, "clear-early", "host (trust)", r->top, total);
 
 	fputs("<h2>Top rules</h2>\n", out);
 	chart_rules(out, r, r->top);

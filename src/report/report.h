@@ -121,6 +121,8 @@ struct report {
 	struct strmap events;	/* event name -> uint64 */
 	struct strmap skipped;	/* skip reason -> uint64 */
 	struct strmap notices;	/* the daemon's other lines -> uint64 */
+	struct strmap early;	/* first earlier clear-text hop -> uint64 */
+	uint64_t early_clear;	/* messages with an earlier clear-text hop */
 	struct strmap qids;	/* queue id -> pf_state */
 	struct event_line *evlog;	/* reloads, refusals, errors: the last ones */
 	size_t	 nevlog, evlog_cap;

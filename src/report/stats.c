@@ -27,6 +27,7 @@ report_init(struct report *r)
 	strmap_init(&r->events, sizeof(uint64_t));
 	strmap_init(&r->skipped, sizeof(uint64_t));
 	strmap_init(&r->notices, sizeof(uint64_t));
+	strmap_init(&r->early, sizeof(uint64_t));
 	strmap_init(&r->qids, sizeof(struct pf_state));
 	strmap_init(&r->mainrec, sizeof(char *));
 	return 0;
@@ -59,6 +60,7 @@ report_free(struct report *r)
 	strmap_free(&r->events);
 	strmap_free(&r->skipped);
 	strmap_free(&r->notices);
+	strmap_free(&r->early);
 	strmap_free(&r->qids);
 	strmap_free(&r->mainrec);
 }
@@ -440,6 +442,22 @@ main_record(struct report *r, struct line *ln)
 		/* "skipped:reason" and "error:text" are grouped by their first word */
 		const char *colon = memchr(spf->v, ':', spf->vlen);
 		count(&r->spf, spf->v, colon ? (size_t)(colon - spf->v) : spf->vlen);
+	}
+	/* Earlier hops (Received chain, issue 9): where mail crossed the net in clear
+	 * text before it reached us; "ours" when our own MTA wrote that Received field. */
+	{
+		const struct field *eh = line_get(ln, "earlier_cleartext_hops");
+		const struct field *fh = line_get(ln, "first_cleartext_hop");
+		const struct field *tr = line_get(ln, "first_cleartext_hop_trust");
+		if (eh != NULL && !feq(eh, "0") && eh->v[0] != '-') {
+			char key[320];
+			int n = snprintf(key, sizeof(key), "%.*s (%.*s)",
+			    fh ? (int)(fh->vlen > 256 ? 256 : fh->vlen) : 1, fh ? fh->v : "-",
+			    tr ? (int)(tr->vlen > 16 ? 16 : tr->vlen) : 1, tr ? tr->v : "-");
+			r->early_clear++;
+			if (n > 0)
+				count(&r->early, key, strlen(key));
+		}
 	}
 	if (line_get(ln, "skipped") != NULL) {
 		const struct field *sk = line_get(ln, "skipped");

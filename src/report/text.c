@@ -242,6 +242,9 @@ report_text(const struct report *r, FILE *out)
 	    "sender domain", r->top);
 	clear_table(out, &r->clients, "Client hosts that delivered in clear text",
 	    "client", r->top);
+	count_table(out, &r->early, "Earlier hops in clear text (first such hop in the Received "
+	    "chain; ours = written by our MTA, claimed = by a sender's)", "host (trust)", r->top,
+	    total);
 	count_table(out, &r->rules, "Top rules", "rule", r->top, total);
 	count_table(out, &r->viruses, "Viruses", "name", r->top, total);
 	count_table(out, &r->spf, "SPF results", "result", r->top, total);
