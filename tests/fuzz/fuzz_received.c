@@ -2,7 +2,7 @@
  * fuzz_received - libFuzzer target for the Received parser (issue 9).
  *
  *   ./configure --enable-fuzzing CC=clang && make tests/fuzz/fuzz_received
- *   tests/fuzz/fuzz_received -max_total_time=60 tests/fuzz/seeds-received
+ *   tests/fuzz/run-fuzz.sh 60 tests/fuzz/fuzz_received     (seeds: seeds-received)
  *
  * The input is parsed twice: as one field value, and as a header block whose
  * Received fields are built into a chain.  Both must end, stay in bounds and leave
