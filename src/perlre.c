@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,60 +233,91 @@ quantifier_len(const char *p, const char *end)
 	return (size_t)(q + 1 - p);
 }
 
-/*
- * Walk the top level of the pattern keeping the longest run of literal bytes that
- * must appear in every match.  Anything not understood ends the current run; a
- * top-level alternation or extended syntax gives up entirely.  Conservative: a
- * missed literal only costs speed, a wrong one would lose matches.
- */
-size_t
-mw_perlre_required_literal(const struct mw_perlre *re, char *buf, size_t cap,
-    size_t min_len)
+/* p at '[': just past the class's closing ']' (POSIX [:name:] inside understood). */
+static const char *
+skip_class(const char *p, const char *end)
 {
-	const char *p = re->pattern, *end = re->pattern + re->len;
-	char cur[256], best[256];
-	size_t ncur = 0, nbest = 0;
+	p++;
+	if (p < end && *p == '^')
+		p++;
+	if (p < end && *p == ']')
+		p++;
+	while (p < end && *p != ']') {
+		if (*p == '\\' && p + 1 < end)
+			p++;
+		else if (*p == '[' && p + 1 < end && (p[1] == ':' || p[1] == '.' || p[1] == '=')) {
+			const char *q = p + 2;
+
+			while (q + 1 < end && !(q[0] == p[1] && q[1] == ']'))
+				q++;
+			if (q + 1 < end)
+				p = q + 1;
+		}
+		p++;
+	}
+	return p < end ? p + 1 : end;
+}
+
+/* p at '(': just past the matching ')'. */
+static const char *
+skip_group(const char *p, const char *end)
+{
 	int depth = 0;
 
-	if (re->options & (PCRE2_EXTENDED | PCRE2_EXTENDED_MORE))
-		return 0;
-	/* a top-level | anywhere means no single required string */
-	{
-		const char *q;
-		int d = 0, incls = 0;
-
-		for (q = p; q < end; q++) {
-			if (*q == '\\') { q++; continue; }
-			if (incls) { if (*q == ']') incls = 0; continue; }
-			if (*q == '[') { incls = 1; if (q + 1 < end && q[1] == ']') q++; continue; }
-			if (*q == '(') d++;
-			else if (*q == ')') d--;
-			else if (*q == '|' && d == 0)
-				return 0;
+	while (p < end) {
+		if (*p == '\\' && p + 1 < end) {
+			p += 2;
+			continue;
 		}
+		if (*p == '[') {
+			p = skip_class(p, end);
+			continue;
+		}
+		if (*p == '(')
+			depth++;
+		else if (*p == ')' && --depth == 0)
+			return p + 1;
+		p++;
 	}
+	return end;
+}
+
+/* Does the quantifier at p allow zero repetitions of what precedes it? */
+static bool
+optional_quantifier(const char *p, const char *end)
+{
+	return p < end && (*p == '?' || *p == '*' ||
+	    (*p == '{' && quantifier_len(p, end) > 0 && p[1] == '0'));
+}
+
+/*
+ * The longest run of literal bytes at the top level of [p, end) (a sequence without
+ * top-level alternation); groups and classes end a run, a quantifier allowing zero
+ * repetitions drops the byte before it.
+ */
+static size_t
+span_literal(const char *p, const char *end, char *best, size_t cap)
+{
+	char cur[MW_PERLRE_LIT_MAX];
+	size_t ncur = 0, nbest = 0;
+
 #define END_RUN() do {							\
 		if (ncur > nbest) { memcpy(best, cur, ncur); nbest = ncur; } \
 		ncur = 0;						\
 	} while (0)
+	(void)cap;
 	while (p < end) {
 		int c = -1;
 		size_t used = 1;
 
-		if (depth > 0) {
-			/* inside a group: skip to its end, nothing is proven there */
-			if (*p == '\\') { p += 2; continue; }
-			if (*p == '[') {
-				p++;
-				if (p < end && *p == '^') p++;
-				if (p < end && *p == ']') p++;
-				while (p < end && *p != ']') { if (*p == '\\') p++; p++; }
-				p++;
-				continue;
-			}
-			if (*p == '(') depth++;
-			else if (*p == ')') depth--;
-			p++;
+		if (*p == '(') {
+			END_RUN();
+			p = skip_group(p, end);
+			continue;
+		}
+		if (*p == '[') {
+			END_RUN();
+			p = skip_class(p, end);
 			continue;
 		}
 		if (*p == '{' && (used = quantifier_len(p, end)) > 0) {
@@ -294,25 +326,9 @@ mw_perlre_required_literal(const struct mw_perlre *re, char *buf, size_t cap,
 			continue;
 		}
 		used = 1;
-		if (*p == '\\') {
-			if (p + 1 < end && (p[1] == 'Q' || p[1] == 'E'))
-				return 0;	/* quoting: give up rather than guess */
+		if (*p == '\\')
 			c = escape_literal(p, end, &used);
-		} else if (*p == '(') {
-			END_RUN();
-			depth = 1;
-			p++;
-			/* a quantifier after the group is handled when the group ends */
-			continue;
-		} else if (*p == '[') {
-			END_RUN();
-			p++;
-			if (p < end && *p == '^') p++;
-			if (p < end && *p == ']') p++;
-			while (p < end && *p != ']') { if (*p == '\\') p++; p++; }
-			p++;
-			continue;
-		} else if (strchr(".^$)*+?{", *p) == NULL)
+		else if (strchr(".^$)|*+?{", *p) == NULL)
 			c = (unsigned char)*p;
 		if (c < 0) {
 			END_RUN();
@@ -320,35 +336,172 @@ mw_perlre_required_literal(const struct mw_perlre *re, char *buf, size_t cap,
 			continue;
 		}
 		p += used;
-		/* a quantifier that allows zero repetitions drops this byte; any
-		 * other quantifier keeps it but ends the run */
-		if (p < end && (*p == '?' || *p == '*' || (*p == '{' && p + 1 < end &&
-		    p[1] == '0'))) {
-			END_RUN();
-			continue;
-		}
-		if (p < end && (*p == '+' || *p == '{')) {
-			if (ncur < sizeof(cur))
-				cur[ncur++] = (char)tolower(c);
+		if (optional_quantifier(p, end)) {
 			END_RUN();
 			continue;
 		}
 		if (ncur < sizeof(cur))
 			cur[ncur++] = (char)tolower(c);
+		if (p < end && (*p == '+' || *p == '{'))
+			END_RUN();	/* repeated: the run cannot continue past it */
 	}
 	END_RUN();
 #undef END_RUN
-	if (nbest < min_len || nbest > cap)
+	return nbest;
+}
+
+/* Where a group's content starts (after "(?:", "(?<name>", "(?i-s:" ...), or NULL for
+ * groups that prove nothing (negative look-around, comments, conditionals, "(?i)"). */
+static const char *
+group_content(const char *p, const char *gend)
+{
+	const char *q = p + 1;
+
+	if (q >= gend || *q != '?')
+		return q;
+	q++;
+	if (q >= gend)
+		return NULL;
+	if (*q == ':' || *q == '>' || *q == '=' || *q == '|')
+		return q + 1;
+	if (*q == '<' && q + 1 < gend && q[1] == '=')
+		return q + 2;
+	if (*q == '<' && q + 1 < gend && q[1] != '!') {	/* (?<name>...) */
+		const char *e = memchr(q, '>', (size_t)(gend - q));
+
+		return e != NULL ? e + 1 : NULL;
+	}
+	if (*q == 'P' && q + 1 < gend && q[1] == '<') {
+		const char *e = memchr(q, '>', (size_t)(gend - q));
+
+		return e != NULL ? e + 1 : NULL;
+	}
+	if (*q == '\'') {
+		const char *e = memchr(q + 1, '\'', (size_t)(gend - q - 1));
+
+		return e != NULL ? e + 1 : NULL;
+	}
+	/* (?flags:...) */
+	while (q < gend && (isalpha((unsigned char)*q) || *q == '-' || *q == '^'))
+		q++;
+	return q < gend && *q == ':' ? q + 1 : NULL;
+}
+
+static bool
+lits_add(struct mw_perlre_lits *out, const char *s, size_t n)
+{
+	if (out->n == MW_PERLRE_MAX_LITS)
+		return false;
+	memcpy(out->s[out->n], s, n);
+	out->len[out->n++] = n;
+	return true;
+}
+
+/*
+ * A set of literals at least one of which every match of [p, end) contains:
+ * for an alternation, one per alternative (each must have one); for a sequence,
+ * its best top-level run, else the set of its first required group.
+ */
+static bool
+span_literals(const char *p, const char *end, struct mw_perlre_lits *out, size_t min_len,
+    int depth)
+{
+	const char *alt[MW_PERLRE_MAX_LITS + 1], *q;
+	size_t nalt = 0, i;
+	char buf[MW_PERLRE_LIT_MAX];
+	size_t n;
+
+	if (depth > 8)
+		return false;
+	alt[nalt++] = p;
+	for (q = p; q < end;) {
+		if (*q == '\\' && q + 1 < end) { q += 2; continue; }
+		if (*q == '[') { q = skip_class(q, end); continue; }
+		if (*q == '(') { q = skip_group(q, end); continue; }
+		if (*q == '|') {
+			if (nalt == MW_PERLRE_MAX_LITS)
+				return false;
+			alt[nalt++] = q + 1;
+		}
+		q++;
+	}
+	if (nalt > 1) {
+		for (i = 0; i < nalt; i++) {
+			const char *ae = i + 1 < nalt ? alt[i + 1] - 1 : end;
+
+			if (!span_literals(alt[i], ae, out, min_len, depth + 1))
+				return false;
+		}
+		return true;
+	}
+	if ((n = span_literal(p, end, buf, sizeof(buf))) >= min_len)
+		return lits_add(out, buf, n);
+	/* no run long enough: the first required group that proves a set */
+	for (q = p; q < end;) {
+		const char *gend, *content;
+
+		if (*q == '\\' && q + 1 < end) { q += 2; continue; }
+		if (*q == '[') { q = skip_class(q, end); continue; }
+		if (*q != '(') { q++; continue; }
+		gend = skip_group(q, end);
+		content = group_content(q, gend);
+		if (content != NULL && gend > content && !optional_quantifier(gend, end)) {
+			struct mw_perlre_lits sub = { 0 };
+
+			if (span_literals(content, gend - 1, &sub, min_len, depth + 1)) {
+				for (i = 0; i < sub.n; i++)
+					if (!lits_add(out, sub.s[i], sub.len[i]))
+						return false;
+				return true;
+			}
+		}
+		q = gend;
+	}
+	return false;
+}
+
+size_t
+mw_perlre_literals(const struct mw_perlre *re, struct mw_perlre_lits *out, size_t min_len)
+{
+	size_t i, k;
+	bool fold = (re->options & PCRE2_CASELESS) != 0;
+
+	memset(out, 0, sizeof(*out));
+	/* quoting, comments and extended syntax: give up rather than guess */
+	if (re->options & (PCRE2_EXTENDED | PCRE2_EXTENDED_MORE) ||
+	    memmem(re->pattern, re->len, "\\Q", 2) != NULL ||
+	    memmem(re->pattern, re->len, "(?#", 3) != NULL ||
+	    memmem(re->pattern, re->len, "(?x", 3) != NULL)
 		return 0;
+	for (i = 0; i + 2 < re->len && !fold; i++)	/* inline (?i) anywhere */
+		if (re->pattern[i] == '(' && re->pattern[i + 1] == '?')
+			for (k = i + 2; k < re->len && (isalpha((unsigned char)re->pattern[k]) ||
+			    re->pattern[k] == '-' || re->pattern[k] == '^'); k++)
+				if (re->pattern[k] == 'i')
+					fold = true;
+	if (!span_literals(re->pattern, re->pattern + re->len, out, min_len, 0)) {
+		out->n = 0;
+		return 0;
+	}
 	/* case-insensitive UTF matching folds beyond ASCII: the ASCII-folding
 	 * prefilter could miss those, so only pure-ASCII literals then */
-	if (re->options & PCRE2_CASELESS) {
-		size_t i;
-
-		for (i = 0; i < nbest; i++)
-			if ((unsigned char)best[i] >= 0x80)
+	for (i = 0; fold && i < out->n; i++)
+		for (k = 0; k < out->len[i]; k++)
+			if ((unsigned char)out->s[i][k] >= 0x80) {
+				out->n = 0;
 				return 0;
-	}
-	memcpy(buf, best, nbest);
-	return nbest;
+			}
+	return out->n;
+}
+
+size_t
+mw_perlre_required_literal(const struct mw_perlre *re, char *buf, size_t cap,
+    size_t min_len)
+{
+	struct mw_perlre_lits l;
+
+	if (mw_perlre_literals(re, &l, min_len) != 1 || l.len[0] > cap)
+		return 0;
+	memcpy(buf, l.s[0], l.len[0]);
+	return l.len[0];
 }

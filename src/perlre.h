@@ -40,9 +40,22 @@ pcre2_code *mw_perlre_compile(const struct mw_perlre *re, int *utf, char *err,
 	    size_t errlen);
 
 /*
- * A literal string every match must contain (for the prefilter), or 0 when none of
- * at least min_len bytes can be proven.  Written to buf (cap bytes), lower-cased.
+ * Literals for the prefilter: a set such that every match contains at least one of
+ * them (one per alternative of a top-level or required-group alternation), each at
+ * least min_len bytes, lower-cased (the prefilter folds ASCII case).  Returns the
+ * number found, 0 when nothing can be proven (the rule then always runs).
  */
+#define MW_PERLRE_MAX_LITS	8
+#define MW_PERLRE_LIT_MAX	64	/* longer runs are cut: a part is required too */
+struct mw_perlre_lits {
+	size_t	 n;
+	size_t	 len[MW_PERLRE_MAX_LITS];
+	char	 s[MW_PERLRE_MAX_LITS][MW_PERLRE_LIT_MAX];
+};
+size_t	mw_perlre_literals(const struct mw_perlre *re, struct mw_perlre_lits *out,
+	    size_t min_len);
+
+/* The single required literal (a set of one), or 0. */
 size_t	mw_perlre_required_literal(const struct mw_perlre *re, char *buf, size_t cap,
 	    size_t min_len);
 

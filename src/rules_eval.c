@@ -244,22 +244,19 @@ int
 mw_rules_prefilter_build(struct mw_ruleset *rs)
 {
 	size_t i, k;
-	char lit[256];
 
 	for (i = 0; i < rs->norder; i++) {
 		struct mw_rule *r = &rs->rules[rs->order[i]];
-		size_t n;
+		struct mw_perlre_lits l;
 
 		if (r->broken || r->test != MW_RT_REGEX || !prefilter_kind(r->kind) ||
 		    r->negate)
 			continue;
-		n = mw_perlre_required_literal(&r->pre, lit, sizeof(lit), MIN_LITERAL);
-		if (n == 0)
+		if (mw_perlre_literals(&r->pre, &l, MIN_LITERAL) == 0)
 			continue;
-		if ((r->lit = malloc(n)) == NULL)
+		if ((r->lits = malloc(sizeof(*r->lits))) == NULL)
 			return -1;
-		memcpy(r->lit, lit, n);
-		r->litlen = n;
+		*r->lits = l;
 		rs->stats.prefiltered++;
 	}
 	for (k = 0; k < MW_RK_COUNT; k++) {
@@ -273,16 +270,17 @@ mw_rules_prefilter_build(struct mw_ruleset *rs)
 			return -1;
 		for (i = 0; i < rs->norder; i++) {
 			const struct mw_rule *r = &rs->rules[rs->order[i]];
-			size_t j;
+			size_t j, l;
 
 			if (r->kind != k || r->broken)
 				continue;
-			if (r->lit == NULL) {
+			if (r->lits == NULL) {
 				rs->always[k][nalways++] = rs->order[i];
 				continue;
 			}
-			for (j = 0; j < r->litlen; j++)
-				used[(unsigned char)r->lit[j]] = 1;
+			for (l = 0; l < r->lits->n; l++)
+				for (j = 0; j < r->lits->len[l]; j++)
+					used[(unsigned char)r->lits->s[l][j]] = 1;
 		}
 		rs->nalways[k] = nalways;
 		if ((a = calloc(1, sizeof(*a))) == NULL)
@@ -300,10 +298,13 @@ mw_rules_prefilter_build(struct mw_ruleset *rs)
 			return -1;
 		for (i = 0; i < rs->norder; i++) {
 			const struct mw_rule *r = &rs->rules[rs->order[i]];
+			size_t l;
 
-			if (r->kind == k && !r->broken && r->lit != NULL &&
-			    acm_add(a, r->lit, r->litlen, rs->order[i]) < 0)
-				return -1;
+			if (r->kind != k || r->broken || r->lits == NULL)
+				continue;
+			for (l = 0; l < r->lits->n; l++)
+				if (acm_add(a, r->lits->s[l], r->lits->len[l], rs->order[i]) < 0)
+					return -1;
 		}
 		if (acm_finish(a) < 0)
 			return -1;
@@ -835,7 +836,7 @@ run_rule(struct run *run, size_t ri)
 		}
 		return;
 	}
-	if (prefilter_kind(r->kind) && r->lit != NULL && !run->in->no_prefilter &&
+	if (prefilter_kind(r->kind) && r->lits != NULL && !run->in->no_prefilter &&
 	    !run->cand[ri]) {
 		run->out->prefilter_skipped++;
 		return;

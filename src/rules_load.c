@@ -361,9 +361,8 @@ rule_clear_test(struct mw_rule *r)
 	pcre2_code_free(r->re);
 	r->re = NULL;
 	r->negate = r->utf = false;
-	free(r->lit);
-	r->lit = NULL;
-	r->litlen = 0;
+	free(r->lits);
+	r->lits = NULL;
 	free(r->field);
 	r->field = NULL;
 	r->hmods = 0;

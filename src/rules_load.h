@@ -75,8 +75,7 @@ struct mw_rule {
 	pcre2_code *re;
 	bool	 negate;	/* !~ */
 	bool	 utf;		/* compiled in UTF mode */
-	char	*lit;		/* prefilter literal (lower case) or NULL */
-	size_t	 litlen;
+	struct mw_perlre_lits *lits;	/* prefilter literals (one must occur), or NULL */
 
 	/* header / mimeheader */
 	char	*field;

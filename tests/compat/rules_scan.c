@@ -264,7 +264,7 @@ main(int argc, char **argv)
 				break;
 			fprintf(stderr, "%10.3f ms %-8s %s%s\n", rule_ms[best],
 			    mw_rule_kind_names[rs->rules[best].kind], rs->rules[best].name,
-			    rs->rules[best].lit ? " (prefiltered)" : "");
+			    rs->rules[best].lits ? " (prefiltered)" : "");
 			rule_ms[best] = -1;
 		}
 		free(rule_ms);

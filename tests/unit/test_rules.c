@@ -146,6 +146,44 @@ test_required_literal(void **state)
 	}
 }
 
+/* literal sets: one per alternative; "" = none provable */
+static const struct lit_case set_cases[] = {
+	{ "/foo|barbaz/", "foo,barbaz" },
+	{ "/\\b(?:alpha|beta|gamma)\\b/i", "alpha,beta,gamma" },
+	{ "/x(?<n>abcd|efgh)y/", "abcd,efgh" },
+	{ "/(?:abcd|ef)/", "" },			/* one alternative too short */
+	{ "/(?:abcd|efgh)?zz/", "" },			/* optional group proves nothing */
+	{ "/(?!abcd)x/", "" },				/* negative look-ahead */
+	{ "/(?i)(?:caf\\xe9s|abcd)/", "" },		/* non-ASCII under (?i) */
+	{ "/[[:alpha:]]abc]/", "abc]" },		/* POSIX class inside a class */
+	{ "/[^]|]xyzw/", "xyzw" },			/* ] and | inside a class */
+	{ "/a(?:bcde|(?:fghi|jklm))/", "bcde,fghi,jklm" },
+	{ "/abc(?#c)/", "" },
+};
+
+static void
+test_literal_sets(void **state)
+{
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(set_cases) / sizeof(set_cases[0]); i++) {
+		struct mw_perlre re;
+		struct mw_perlre_lits l;
+		char got[256] = "", err[100];
+
+		assert_int_equal(mw_perlre_parse(set_cases[i].re, NULL, &re, err, sizeof(err)), 0);
+		mw_perlre_literals(&re, &l, 3);
+		for (k = 0; k < l.n; k++)
+			snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%.*s",
+			    k ? "," : "", (int)l.len[k], l.s[k]);
+		if (strcmp(got, set_cases[i].lit) != 0)
+			fail_msg("'%s': literals '%s', expected '%s'", set_cases[i].re, got,
+			    set_cases[i].lit);
+		mw_perlre_free(&re);
+	}
+}
+
 /* --- conditionals ------------------------------------------------------------- */
 
 static void
@@ -662,6 +700,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_perlre),
 		cmocka_unit_test(test_required_literal),
+		cmocka_unit_test(test_literal_sets),
 		cmocka_unit_test(test_conditions),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_load_missing_file),
