@@ -334,6 +334,8 @@ struct run {
 	double	*val;			/* per rule: hit count / meta value */
 	char   **match;			/* per rule: matched text (keep_matches) */
 	unsigned char *cand;		/* per rule: prefilter says it may match */
+	struct sbuf *hval;		/* per header key: the value, built on first use */
+	unsigned char *hbuilt;
 	char	*raw_text;		/* rawbody lines joined with "\n" */
 	struct mw_textv *raw;		/* ... cut into SpamAssassin's rawbody chunks */
 	size_t	 nraw;
@@ -469,23 +471,23 @@ raw_value(struct sbuf *b, const struct mw_header *h, bool unfold_trim)
 		while (p < end && (*p == '\r' || *p == '\n' || *p == ' ' || *p == '\t'))
 			p++;
 	while (p < end) {
-		if (*p == '\r' || *p == '\n') {
-			const char *q = p;
+		const char *q = p;
 
+		while (q < end && *q != '\r' && *q != '\n')
+			q++;
+		if (q > p)
+			sb_put(b, p, (size_t)(q - p));	/* a whole line at once */
+		p = q;
+		if (p < end) {
 			while (q < end && (*q == '\r' || *q == '\n'))
 				q++;
 			if (q < end && (*q == ' ' || *q == '\t')) {
 				while (q < end && (*q == ' ' || *q == '\t'))
 					q++;
 				sb_put(b, " ", 1);
-				p = q;
-				continue;
 			}
 			p = q;
-			continue;
 		}
-		sb_put(b, p, 1);
-		p++;
 	}
 	if (unfold_trim)
 		while (b->len > 0 && isspace((unsigned char)b->s[b->len - 1]))
@@ -763,26 +765,29 @@ static void
 run_header(struct run *run, size_t ri)
 {
 	const struct mw_rule *r = &run->rs->rules[ri];
-	struct sbuf b = { 0 };
+	struct sbuf *b = &run->hval[r->hkey];
 	const char *s;
 	size_t len;
 	unsigned n;
 
-	build_header(run, r, &b);
+	/* exists: and =~ rules on the same field share the value (exists: with
+	 * hmods 0, the only modifier-less form, so the value is the same) */
+	if (!run->hbuilt[r->hkey]) {
+		build_header(run, r, b);
+		run->hbuilt[r->hkey] = 1;
+	}
+	if (b->oom) {
+		run->oom = true;
+		return;
+	}
 	if (r->test == MW_RT_EXISTS) {
 		/* SpamAssassin: defined(get(Field)), so pseudo-headers work too */
-		run->val[ri] = b.set;
-		free(b.s);
+		run->val[ri] = b->set;
 		return;
 	}
-	if (b.oom) {
-		run->oom = true;
-		free(b.s);
-		return;
-	}
-	if (b.set) {
-		s = b.s != NULL ? b.s : "";
-		len = b.len;
+	if (b->set) {
+		s = b->s != NULL ? b->s : "";
+		len = b->len;
 	} else if (r->if_unset != NULL) {
 		s = r->if_unset;
 		len = strlen(s);
@@ -796,7 +801,6 @@ run_header(struct run *run, size_t ri)
 		run->val[ri] = n == 0;
 	else
 		run->val[ri] = n;
-	free(b.s);
 }
 
 static void
@@ -1036,9 +1040,12 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 		return -1;
 	run.val = calloc(rs->nrules + 1, sizeof(*run.val));
 	run.cand = calloc(rs->nrules + 1, 1);
+	run.hval = calloc(rs->nhkeys + 1, sizeof(*run.hval));
+	run.hbuilt = calloc(rs->nhkeys + 1, 1);
 	if (in->keep_matches)
 		run.match = calloc(rs->nrules + 1, sizeof(*run.match));
-	if (run.val == NULL || run.cand == NULL || (in->keep_matches && run.match == NULL)) {
+	if (run.val == NULL || run.cand == NULL || run.hval == NULL || run.hbuilt == NULL ||
+	    (in->keep_matches && run.match == NULL)) {
 		rc = -1;
 		goto done;
 	}
@@ -1114,6 +1121,11 @@ done:
 	free(run.cand);
 	free(run.raw);
 	free(run.raw_text);
+	if (run.hval != NULL)
+		for (i = 0; i < rs->nhkeys; i++)
+			free(run.hval[i].s);
+	free(run.hval);
+	free(run.hbuilt);
 	out->elapsed_ms = now_ms() - t0;
 	return rc;
 }

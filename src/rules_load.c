@@ -1709,6 +1709,54 @@ order_metas(struct mw_ruleset *rs, size_t ri, unsigned char *state, struct mw_di
 	return 0;
 }
 
+/*
+ * Header rules that read the same value (same source, field and modifiers) get the
+ * same key, so the engine builds each value once per message.
+ */
+static int
+assign_header_keys(struct mw_ruleset *rs)
+{
+	char **keys = NULL;
+	size_t nkeys = 0, i, k;
+	int rc = 0;
+
+	for (i = 0; i < rs->norder && rc == 0; i++) {
+		struct mw_rule *r = &rs->rules[rs->order[i]];
+		char *key, *c;
+
+		if (r->kind != MW_RK_HEADER || r->broken || r->field == NULL ||
+		    (r->test != MW_RT_REGEX && r->test != MW_RT_EXISTS))
+			continue;
+		if (asprintf(&key, "%d/%u/%s", (int)r->source,
+		    r->test == MW_RT_EXISTS ? 0 : r->hmods, r->field) < 0) {
+			rc = -1;
+			break;
+		}
+		for (c = key; *c; c++)
+			*c = (char)tolower((unsigned char)*c);
+		for (k = 0; k < nkeys && strcmp(keys[k], key) != 0; k++)
+			;
+		if (k == nkeys) {
+			char **nk = realloc(keys, (nkeys + 1) * sizeof(*nk));
+
+			if (nk == NULL) {
+				free(key);
+				rc = -1;
+				break;
+			}
+			keys = nk;
+			keys[nkeys++] = key;
+		} else
+			free(key);
+		r->hkey = k;
+	}
+	for (k = 0; k < nkeys; k++)
+		free(keys[k]);
+	free(keys);
+	rs->nhkeys = nkeys;
+	return rc;
+}
+
 static int
 finish(struct loader *ld)
 {
@@ -1813,6 +1861,8 @@ finish(struct loader *ld)
 	for (i = 0; i < rs->norder; i++)
 		if (!rs->rules[rs->order[i]].broken)
 			rs->stats.active++;
+	if (assign_header_keys(rs) < 0)
+		return -1;
 	return mw_rules_prefilter_build(rs);
 }
 

@@ -82,6 +82,7 @@ struct mw_rule {
 	enum mw_hdr_source source;
 	unsigned hmods;
 	char	*if_unset;	/* [if-unset: ...] or NULL */
+	size_t	 hkey;		/* rules reading the same value share this (per-message cache) */
 
 	/* eval */
 	char	*eval_fn;
@@ -130,6 +131,7 @@ struct mw_ruleset {
 	size_t	*order;
 	size_t	 norder;
 	size_t	 first_meta;		/* index into order where metas begin */
+	size_t	 nhkeys;		/* distinct header values the header rules read */
 	/* per-kind prefilters over required literals (body, rawbody, full, uri) */
 	struct mw_acm *acm[MW_RK_COUNT];
 	size_t	*always[MW_RK_COUNT];	/* active rules of that kind without a literal */
