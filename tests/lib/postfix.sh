@@ -46,9 +46,12 @@ start_postfix() {
 	vuid=$(id -u nobody) vgid=$(id -g nobody)
 	chown "$vuid:$vgid" "$PF_MAIL"
 
-	daemon_dir=$(postconf -dh daemon_directory)
-	meta_dir=$(postconf -dh meta_directory)
-	shlib_dir=$(postconf -dh shlib_directory)
+	# built-in defaults (postconf only warns when /etc/postfix has no main.cf yet)
+	daemon_dir=$(postconf -dh daemon_directory 2>/dev/null)
+	meta_dir=$(postconf -dh meta_directory 2>/dev/null)
+	shlib_dir=$(postconf -dh shlib_directory 2>/dev/null)
+	[ -x "$daemon_dir/master" ] || fail "Postfix master not found in '$daemon_dir' (postconf -d daemon_directory)"
+	[ -f "$meta_dir/postfix-files" ] || fail "Postfix's postfix-files not found in '$meta_dir'"
 	# dynamicmaps.cf and postfix-files (read by `postfix check`) come from the package;
 	# copies, because postfix-script warns about symlinks that leave the directory.
 	for d in dynamicmaps.cf dynamicmaps.cf.d postfix-files postfix-files.d; do
