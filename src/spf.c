@@ -416,7 +416,8 @@ has_syntax_error(SPF_response_t *resp)
 }
 
 static void
-map_response(SPF_errcode_t err, SPF_response_t *resp, bool expired, struct mw_spf_answer *out)
+map_response(SPF_errcode_t err, SPF_response_t *resp, bool expired, bool too_many,
+    struct mw_spf_answer *out)
 {
 	SPF_result_t r = SPF_response_result(resp);
 
@@ -442,6 +443,13 @@ map_response(SPF_errcode_t err, SPF_response_t *resp, bool expired, struct mw_sp
 	 * fetches an explanation, and then the result stands.) */
 	if (err == SPF_E_DNS_ERROR && out->result == MW_SPF_NONE)
 		out->result = MW_SPF_TEMPERROR;
+	/* Over RFC 7208's lookup limits (counted for the whole check): permerror, as
+	 * the RFC says, whatever the refused lookup made of the rest. */
+	if (too_many && out->result == MW_SPF_TEMPERROR) {
+		out->result = MW_SPF_PERMERROR;
+		snprintf(out->problem, sizeof(out->problem), "too many DNS lookups");
+		return;
+	}
 
 	if (out->result == MW_SPF_TEMPERROR)
 		snprintf(out->problem, sizeof(out->problem), "%s", expired ?
@@ -529,7 +537,8 @@ mw_spf_check(const struct mw_spf *s, const char *client_addr, const char *helo,
 	err = SPF_request_query_mailfrom(req, &resp);
 	if (resp == NULL || err == SPF_E_NO_MEMORY)
 		goto out;
-	map_response(err, resp, mw_spf_dns_guard_expired(t->guard), out);
+	map_response(err, resp, mw_spf_dns_guard_expired(t->guard),
+	    mw_spf_dns_guard_too_many(t->guard), out);
 	out->lookups = mw_spf_dns_guard_lookups(t->guard);
 	rc = 0;
 out:

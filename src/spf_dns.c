@@ -497,10 +497,20 @@ mw_spf_zone_load(struct mw_spf_zone *z, const char *path, struct mw_diag *diag)
 
 /* --- guard layer ------------------------------------------------------------- */
 
+/*
+ * RFC 7208 4.6.4 allows at most 10 DNS-querying terms per check and 10 address
+ * lookups per MX or PTR term: about 111 lookups plus the record and explanation.
+ * libspf2 1.2.10 counts terms per record, not per check (every include starts from
+ * zero), so a chain of includes could make one check ask DNS thousands of times.
+ * Past this many lookups the check stops with permerror.
+ */
+#define GUARD_MAX_LOOKUPS	120
+
 struct guard_hook {
 	struct timespec deadline;
 	bool	 armed;
 	bool	 expired;
+	bool	 too_many;
 	unsigned lookups;
 };
 
@@ -567,6 +577,10 @@ guard_lookup(SPF_dns_server_t *d, const char *domain, ns_type type, int should_c
 		h->expired = true;
 		return SPF_dns_rr_new_init(d, domain, type, 0, TRY_AGAIN);
 	}
+	if (h->lookups >= GUARD_MAX_LOOKUPS) {
+		h->too_many = true;
+		return SPF_dns_rr_new_init(d, domain, type, 0, TRY_AGAIN);
+	}
 	h->lookups++;
 	rr = SPF_dns_lookup(d->layer_below, domain, type, should_cache);
 	if (rr != NULL && type == ns_t_txt && rr->herrno == NETDB_SUCCESS &&
@@ -608,6 +622,7 @@ mw_spf_dns_guard_start(SPF_dns_server_t *guard, long budget_ms)
 	struct guard_hook *h = guard->hook;
 
 	h->expired = false;
+	h->too_many = false;
 	h->lookups = 0;
 	h->armed = clock_gettime(CLOCK_MONOTONIC, &h->deadline) == 0;
 	h->deadline.tv_sec += budget_ms / 1000;
@@ -622,6 +637,12 @@ bool
 mw_spf_dns_guard_expired(const SPF_dns_server_t *guard)
 {
 	return ((const struct guard_hook *)guard->hook)->expired;
+}
+
+bool
+mw_spf_dns_guard_too_many(const SPF_dns_server_t *guard)
+{
+	return ((const struct guard_hook *)guard->hook)->too_many;
 }
 
 unsigned

@@ -17,8 +17,8 @@
  * - guard: answers queries for the obsolete SPF RR type 99 with "no data" without
  *   asking (RFC 7208 section 3.1: TXT only; libspf2 1.2.10 asks for type 99 first,
  *   and its zone layer would answer "no such name" for it), and enforces a time
- *   budget for one whole check: once it has passed, lookups fail with TRY_AGAIN.
- *   It sits above the cache so that budget failures are never cached.
+ *   budget and a lookup limit for one whole check: past them lookups fail with
+ *   TRY_AGAIN.  It sits above the cache so that these failures are never cached.
  *
  * Zone file format (test-only; doc/FORMATS.md): one record per line,
  *
@@ -82,8 +82,10 @@ SPF_dns_server_t *mw_spf_dns_zone_new(const struct mw_spf_zone *z);
 SPF_dns_server_t *mw_spf_dns_guard_new(SPF_dns_server_t *below);
 /* Start a check: lookups after now + budget_ms fail with TRY_AGAIN. */
 void	mw_spf_dns_guard_start(SPF_dns_server_t *guard, long budget_ms);
-/* Did the running check hit the budget?  How many lookups did it make? */
+/* Did the running check hit the time budget, or the lookup limit (about 120: RFC
+ * 7208's limits for one whole check)?  How many lookups did it make? */
 bool	mw_spf_dns_guard_expired(const SPF_dns_server_t *guard);
+bool	mw_spf_dns_guard_too_many(const SPF_dns_server_t *guard);
 unsigned mw_spf_dns_guard_lookups(const SPF_dns_server_t *guard);
 
 #endif

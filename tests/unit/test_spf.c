@@ -234,6 +234,9 @@ test_results_zone(void **state)
 		{ "198.51.100.1", "mx.x.test", "a@badip.test", "permerror", "badip.test" },
 		{ "198.51.100.1", "mx.x.test", "a@multi.test", "permerror", "multi.test" },
 		{ "198.51.100.1", "mx.x.test", "a@toomany.test", "permerror", "toomany.test" },
+		{ "198.51.100.1", "mx.x.test", "a@deep1.test", "permerror", "deep1.test" },
+		{ "198.51.100.1", "mx.x.test", "a@short1.test", "fail", "short1.test" },
+		{ "192.0.2.99", "mx.x.test", "a@short1.test", "pass", "short1.test" },
 		{ "198.51.100.1", "mx.x.test", "a@temp.test", "temperror", "temp.test" },
 		{ "198.51.100.1", "mx.x.test", "a@servfail.test", "temperror", "servfail.test" },
 		{ "192.0.2.1", "mx.x.test", "a@include.test", "pass", "include.test" },
@@ -302,6 +305,8 @@ test_problem_and_explanation(void **state)
 	    "pass.test does not designate 2001:db8:99::1 as permitted sender");
 	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "x", "a@toomany.test", &a), 0);
 	assert_string_equal(a.problem, "Mechanisms used too many DNS lookups");
+	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "x", "a@deep1.test", &a), 0);
+	assert_string_equal(a.problem, "too many DNS lookups");
 	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "x", "a@bad.test", &a), 0);
 	assert_string_equal(a.problem, "Unknown mechanism found");
 	assert_int_equal(mw_spf_check(g->spf, "198.51.100.1", "x", "a@temp.test", &a), 0);
@@ -953,13 +958,35 @@ static int
 setup(void **state)
 {
 	char path[128];
+	FILE *fp;
+	int i, j;
 
 	(void)state;
 	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mw-test-spf-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL)
 		return -1;
 	snprintf(path, sizeof(path), "%s/zone", tmpdir);
-	write_file(path, zone_text);
+	fp = fopen(path, "w");
+	if (fp == NULL || fputs(zone_text, fp) < 0)
+		return -1;
+	/* Include chains, each record with 9 a: terms and an include: within the
+	 * per-record limit, so only a count over the whole check can stop them.
+	 * deep1..deep15 is 150 lookups (too many), short1..short5 is 50. */
+	for (i = 1; i <= 15; i++) {
+		fprintf(fp, "deep%d.test TXT \"v=spf1", i);
+		for (j = 1; j <= 9; j++)
+			fprintf(fp, " a:n%d.deep%d.test", j, i);
+		fprintf(fp, i < 15 ? " include:deep%d.test -all\"\n" : " -all\"\n", i + 1);
+	}
+	for (i = 1; i <= 5; i++) {
+		fprintf(fp, "short%d.test TXT \"v=spf1", i);
+		for (j = 1; j <= 9; j++)
+			fprintf(fp, " a:n%d.short%d.test", j, i);
+		fprintf(fp, i < 5 ? " include:short%d.test -all\"\n" : " ip4:192.0.2.99 -all\"\n",
+		    i + 1);
+	}
+	if (fclose(fp) != 0)
+		return -1;
 	return 0;
 }
 
