@@ -520,8 +520,9 @@ mw_spf_check(const struct mw_spf *s, const char *client_addr, const char *helo,
 	if (err != SPF_E_SUCCESS)
 		goto out;
 	if (!use_helo) {
-		/* Keep an odd local part out of libspf2's macro expansion: the record
-		 * is the domain's, so postmaster gives the same answer for it. */
+		/* Keep an odd local part (over 64 bytes, spaces, controls, 8-bit) out of
+		 * libspf2's macro expansion; postmaster@domain gets the same answer
+		 * unless the record expands %{l}. */
 		if (sane_local_part(sender, (size_t)(at - sender)))
 			from = strdup(sender);
 		else if ((from = malloc(strlen(domain) + sizeof("postmaster@"))) != NULL)
