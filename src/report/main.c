@@ -182,8 +182,10 @@ read_input(struct report *r, const char *path, char *buf)
 		buf[have] = '\0';
 		process_buffer_line(r, buf, have, true);
 	}
-	if (gzclose(gz) != Z_OK) {
-		fprintf(stderr, "mailwarden-report: %s: read error\n", path);
+	if ((n = gzclose(gz)) != Z_OK) {
+		fprintf(stderr, "mailwarden-report: %s: %s\n", path, n == Z_BUF_ERROR ?
+		    "compressed data cut short (the lines before the cut were read)" :
+		    "read error");
 		return -1;
 	}
 	return 0;

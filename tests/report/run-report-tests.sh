@@ -107,7 +107,21 @@ echo report-test-key-0123456789 > "$MW_TMP/hash.key"
 assert_match '^Mail from or to z@hash.example: 5 records$' "$(head -n 1 "$MW_TMP/found.out")" \
     "hashed sender found by --address"
 
-# --- 4. usage -------------------------------------------------------------------------
+# --- 4. robustness: binary junk between the lines, a gzip file cut short ------------------
+head -c 20000 /dev/urandom > "$MW_TMP/junk"
+cat "$D/edge.syslog" "$MW_TMP/junk" > "$MW_TMP/noisy.log"
+printf '\n' >> "$MW_TMP/noisy.log"
+"$R" --year 2026 "$MW_TMP/noisy.log" > "$MW_TMP/noisy.out" || fail "junk input: exit $?"
+assert_file_has "$MW_TMP/noisy.out" '^  message records +8$' "records read around binary junk"
+head -c $(($(stat -c %s "$MW_TMP/edge.log.gz") / 2)) "$MW_TMP/edge.log.gz" > "$MW_TMP/cut.gz"
+set +e
+"$R" --year 2026 "$MW_TMP/cut.gz" > "$MW_TMP/cut.out" 2> "$MW_TMP/cut.err"; rc=$?
+set -e
+assert_eq 66 "$rc" "exit status for a gzip file cut short"
+assert_file_has "$MW_TMP/cut.err" 'cut short' "message for a gzip file cut short"
+assert_file_has "$MW_TMP/cut.out" '^Input$' "the report of what was read is still printed"
+
+# --- 5. usage -------------------------------------------------------------------------
 set +e
 "$R" --since yesterday "$D/edge.syslog" >/dev/null 2>&1; rc=$?
 set -e
