@@ -22,6 +22,8 @@
 #include "perlre.h"
 #include "rules_eval.h"
 #include "rules_load.h"
+#include "scan.h"
+#include "verdict.h"
 
 /* --- Perl regex -> PCRE2 ------------------------------------------------------ */
 
@@ -633,6 +635,55 @@ test_score_sum(void **state)
 	mw_diag_free(&d);
 }
 
+/* A registered native function stands behind an eval: rule (here issue 7's SPF
+ * evals reading the verdict); without a scan context it never hits. */
+static void
+test_native_eval(void **state)
+{
+	static const char text[] =
+		"header SPF_PASS eval:check_for_spf_pass()\n"
+		"header SPF_FAIL eval:check_for_spf_fail()\n"
+		"header NO_SUCH  eval:check_no_such_function('x')\n"
+		"meta   PASS_NOT_FAIL SPF_PASS && !SPF_FAIL\n";
+	struct mw_diag d;
+	struct mw_ruleset *rs = load(text, &d);
+	struct mw_message m;
+	struct mw_limits lim = { .max_header_count = 10, .max_header_size = 100 };
+	struct mw_verdict v;
+	struct mw_scan_ctx ctx;
+	struct mw_rules_input in = { 0 };
+	struct mw_rules_result res;
+
+	(void)state;
+	assert_non_null(rs);
+	assert_int_equal(rs->stats.evals, 3);
+	assert_int_equal(rs->stats.evals_native, 2);
+	assert_null(mw_rules_find(rs, "NO_SUCH")->native);
+	mw_message_init(&m);
+	assert_int_equal(mw_message_parse(&m, "S: x\n\n", 6, &lim), 0);
+	mw_verdict_init(&v);
+	v.spf.status = MW_STAGE_DONE;
+	snprintf(v.spf.result, sizeof(v.spf.result), "pass");
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.v = &v;
+	in.msg = &m;
+	in.ctx = &ctx;
+	assert_int_equal(mw_rules_run(rs, &in, &res), 0);
+	assert_true(hit(rs, &res, "SPF_PASS", NULL));
+	assert_false(hit(rs, &res, "SPF_FAIL", NULL));
+	assert_false(hit(rs, &res, "NO_SUCH", NULL));
+	assert_true(hit(rs, &res, "PASS_NOT_FAIL", NULL));
+	mw_rules_result_free(&res);
+	in.ctx = NULL;
+	assert_int_equal(mw_rules_run(rs, &in, &res), 0);
+	assert_int_equal(res.nhits, 0);
+	mw_rules_result_free(&res);
+	mw_verdict_free(&v);
+	mw_message_free(&m);
+	mw_rules_free(rs);
+	mw_diag_free(&d);
+}
+
 /* One ruleset shared by several threads (each with its own PCRE2 state) gives every
  * thread the single-threaded result, every time. */
 struct thread_arg {
@@ -709,6 +760,7 @@ main(void)
 		cmocka_unit_test(test_eval_prefilter_off),
 		cmocka_unit_test(test_score_sum),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_native_eval),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
