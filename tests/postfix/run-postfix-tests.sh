@@ -4,7 +4,8 @@
 # (headers), what mailwarden logged (one record per message, with Postfix's queue id)
 # and what Postfix did when mailwarden was down (milter_default_action = tempfail:
 # the client is told to retry, nothing is queued, and the retry after mailwarden is
-# back gets through).  Needs root.  See tests/README.md to add a scenario.
+# back gets through); and that a reject at end of message reaches the SMTP client.
+# Needs root.  See tests/README.md to add a scenario.
 . "${MW_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/common.sh"
 . "$MW_SRCDIR/tests/lib/postfix.sh"
 
@@ -103,7 +104,28 @@ assert_no_match 'FORGED' "$(sed '/^$/q' "$f")" "forged headers removed on retry"
 wait_for_log "queue_id=$qid2 from=" 10
 assert_count 1 "$MW_LOG" "queue_id=$qid2 from=" "mailwarden records for $qid2"
 
+# --- 3. a verdict with a reply at end of message reaches the client ------------------
+# Restart with a 1k size limit and oversize_action = reject: the client gets 552 5.3.4,
+# Postfix logs milter-reject (with the enhanced code only) for the same queue id
+# mailwarden logs, nothing is queued.
+stop_mailwarden
+printf 'max_message_size = 1k\noversize_action = reject\n' >"$MW_TMP/reject.conf"
+start_mailwarden "$MW_TMP/reject.conf"
+msg3=$MW_TMP/big.eml
+{ sed 's/e2e-1@example.net/e2e-3@example.net/' "$msg"; for i in $(seq 1 40); do printf '%078d\n' "$i"; done; } >"$msg3"
+replies=$(send_smtp "$msg3" --from sender@example.net --rcpt user@example.test)
+dot=$(smtp_reply "$replies" dot)
+assert_match '^552 5\.3\.4 Message too large' "$dot" "reply to an oversize message (all replies: $replies)"
+wait_for_log "postfix/cleanup\[[0-9]+\]: [0-9A-F]+: milter-reject: END-OF-MESSAGE .*5\.3\.4 Message too large" 10 "$PF_LOG"
+qid3=$(sed -n 's/.*postfix\/cleanup\[[0-9]*\]: \([0-9A-F]*\): milter-reject: END-OF-MESSAGE .*5\.3\.4 Message too large.*/\1/p' "$PF_LOG" | tail -n 1)
+wait_for_log "queue_id=$qid3 from=" 10
+rec=$(mw_records | grep "queue_id=$qid3 ")
+assert_field "$rec" action reject
+assert_field "$rec" reply 552/5.3.4
+assert_field "$rec" skipped oversize
+queue_is_empty || fail "a rejected message stayed in the queue: $(queue_files)"
+
 stop_postfix
 stop_mailwarden
-assert_count 2 "$MW_LOG" "$MW_RECORD" "mailwarden records in total"
-echo "PASS: postfix end-to-end ($qid delivered to 2 mailboxes and logged; tempfail while down; $qid2 after restart)"
+assert_count 3 "$MW_LOG" "$MW_RECORD" "mailwarden records in total"
+echo "PASS: postfix end-to-end ($qid delivered to 2 mailboxes and logged; tempfail while down; $qid2 after restart; $qid3 rejected 552 5.3.4)"
