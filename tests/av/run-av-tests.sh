@@ -121,6 +121,7 @@ start_mailwarden "$(mkconf milter "clamav_database = $MW_TMP/db")"
 timeout 120 "$MILTERTEST" -s "$MW_SRCDIR/tests/milter/lib.lua" \
     -D script="$MW_SRCDIR/tests/av/milter-virus.lua" -D sock="$MW_SOCKET" -D pid="$MW_PID" \
     -D tmp="$MW_TMP" -D spool="$MW_SPOOL_PARENT" -D msgdir="$MW_TMP/msgs" \
+    -D mwversion="$("$MW" -V)" \
     >"$MW_TMP/miltertest.out" 2>&1 ||
     fail "miltertest:$(printf '\n'; cat "$MW_TMP/miltertest.out")"
 wait_for_log 'queue_id=' 10 "$MW_LOG" 3
