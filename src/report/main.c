@@ -59,8 +59,9 @@ static const char usage_text[] =
 "errors; lifecycle events (start, reload, refusals, shutdown); and how Postfix's\n"
 "own lines agree with mailwarden's held, rejected and discarded messages.\n"
 "\n"
-"Exit status: 0 success, 64 usage error, 66 an input could not be read,\n"
-"73 the HTML file could not be written, 70 out of memory.\n";
+"Exit status: 0 success, 64 usage error, 66 an input could not be read (the\n"
+"report of what was read is still printed), 70 internal error, 71 out of memory,\n"
+"73 the HTML file could not be written, 78 the --config file has errors.\n";
 
 static int
 read_key_file(const char *path, char *out, size_t outsz)
