@@ -100,6 +100,7 @@ dump(const char *path)
 		return 1;
 	}
 	fwrite(out.data, 1, out.len, stdout);
+	putchar('\n');		/* as mailwarden --dump-parts prints it */
 	mw_buf_free(&out);
 	done(&m);
 	free(data);

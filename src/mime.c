@@ -1489,6 +1489,6 @@ mw_mime_dump_json(const struct mw_message *m, struct mw_buf *b)
 			}
 		mw_buf_puts(b, "]}");
 	}
-	mw_buf_puts(b, mm->uris.n ? "\n  ]\n}\n" : "]\n}\n");
+	mw_buf_puts(b, mm->uris.n ? "\n  ]\n}" : "]\n}");
 	return b->truncated ? -1 : 0;
 }
