@@ -21,6 +21,8 @@ add libcmocka-dev miltertest postfix swaks python3 openssl ca-certificates procp
 command -v npm >/dev/null 2>&1 || add npm
 # --- message model (issue 3) ---
 add libgmime-3.0-dev libxml2-dev
+# its libFuzzer target (./configure --enable-fuzzing CC=clang; CI runs it for 60 s)
+add clang libclang-rt-14-dev
 # --- spam rules (issue 4) ---
 add spamassassin
 # --- virus scanning (issue 6): signatures for tests from the test files; a real
