@@ -201,7 +201,8 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 	struct mw_generation *g;
 	const struct mw_conf *c;
 	struct mw_diag d;
-	const char *sock, *user, *pidfile;
+	const char *sock, *user;
+	char *pidfile;
 	char *spooldir = NULL;
 	pthread_t tid;
 	sigset_t set;
@@ -218,15 +219,20 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 		return EX_CONFIG;
 	}
 	c = g->conf;
+	/* Copies: generation 1 (and its strings) goes away after the first reload. */
 	sock = o->socket ? o->socket : c->socket;
 	user = o->user ? o->user : c->user;
-	pidfile = o->pidfile ? o->pidfile : c->pidfile;
+	if ((pidfile = strdup(o->pidfile ? o->pidfile : c->pidfile)) == NULL) {
+		mw_generation_unref(g);
+		return EX_OSERR;
+	}
 
 	if (c->log_file[0] != '\0') {
 		if (mw_log_open(MW_LOG_FILE, c->log_facility, c->log_file) < 0) {
 			fprintf(stderr, "mailwarden: cannot open log_file %s: %s\n", c->log_file,
 			    strerror(errno));
 			mw_generation_unref(g);
+			free(pidfile);
 			return EX_CANTCREAT;
 		}
 	} else
@@ -236,6 +242,7 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 		mw_err("cannot create a private spool directory in %s: %s", c->tmpdir,
 		    strerror(errno));
 		mw_generation_unref(g);
+		free(pidfile);
 		return EX_CANTCREAT;
 	}
 	mw_milter_set_spool_dir(spooldir);
@@ -337,6 +344,7 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 out:
 	if (pidfile && *pidfile)
 		unlink(pidfile);
+	free(pidfile);
 	mw_current_replace(NULL);
 	mw_spool_rmdir(spooldir);
 	free(spooldir);

@@ -37,6 +37,8 @@ struct msgctx {
 	struct mw_spool	 spool;
 	struct mw_rcpt_state rcpt_state;
 	bool		 failed;	/* latched: spool write failed -> tempfail at EOM */
+	bool		 decided_keep;
+	bool		 keep;		/* false: nobody opted in, the content is not kept */
 	int		 failed_errno;
 };
 
@@ -227,6 +229,7 @@ mlfi_envfrom(SMFICTX *ctx, char **argv)
 	conf = cc->gen->conf;
 	if ((cc->msg = calloc(1, sizeof(*cc->msg))) == NULL)
 		return tempfail(ctx, "envfrom");
+	mw_rcpt_state_init(&cc->msg->rcpt_state);
 	/* Keep one byte more than the limit, so "over the limit" is visible. */
 	mw_spool_init(&cc->msg->spool, spool_dir, (size_t)conf->memory_body_limit,
 	    (size_t)conf->max_message_size + 1);
@@ -249,11 +252,19 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 		return SMFIS_TEMPFAIL;
 	if (mw_envelope_set_path(&rcpt, argv[0]) < 0)
 		return tempfail(ctx, "envrcpt");
-	if (mw_policy_rcpt(cc->gen, &cc->env, rcpt, &cc->msg->rcpt_state) == MW_RCPT_DEFER) {
+	switch (mw_policy_rcpt(cc->gen, &cc->env, rcpt, &cc->msg->rcpt_state)) {
+	case MW_RCPT_ACCEPT:
+		break;
+	case MW_RCPT_DEFER:
 		/* Different filtering choices cannot share one transaction after DATA. */
 		free(rcpt);
-		mw_milter_reply(ctx, 452, "4.5.3",
-		    "Recipient policy mismatch, please retry in a separate delivery");
+		mw_milter_reply(ctx, atoi(MW_POLICY_DEFER_CODE), MW_POLICY_DEFER_XCODE,
+		    MW_POLICY_DEFER_TEXT);
+		return SMFIS_TEMPFAIL;
+	default:
+		free(rcpt);
+		mw_milter_reply(ctx, atoi(MW_POLICY_TEMPFAIL_CODE), MW_POLICY_TEMPFAIL_XCODE,
+		    MW_POLICY_TEMPFAIL_TEXT);
 		return SMFIS_TEMPFAIL;
 	}
 	if (mw_envelope_add_rcpt(&cc->env, rcpt) < 0) {
@@ -267,7 +278,21 @@ mlfi_envrcpt(SMFICTX *ctx, char **argv)
 static void
 spool_put(struct connctx *cc, const void *p, size_t n)
 {
-	if (cc->msg->failed)
+	struct msgctx *m = cc->msg;
+
+	if (!m->decided_keep) {
+		/* All recipients are known once the content starts.  When none of them
+		 * asked for any filtering the core will not read the message: do not
+		 * keep a copy of it at all, only count its size. */
+		m->keep = mw_policy_filters_anything(&m->rcpt_state.effective) ||
+		    !m->rcpt_state.have_first;
+		m->decided_keep = true;
+	}
+	if (!m->keep) {
+		m->spool.total += n;
+		return;
+	}
+	if (m->failed)
 		return;
 	if (mw_spool_write(&cc->msg->spool, p, n) < 0) {
 		cc->msg->failed = true;

@@ -445,8 +445,11 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 			    v->tls.cert_presented ? "unverified" : "none");
 		} else
 			mw_buf_puts(b, " tls=none");
-		mw_buf_printf(b, " earlier_cleartext_hops=%d earlier_claimed_hops=%d",
-		    v->tls.earlier_clear, v->tls.earlier_claimed);
+		if (v->tls.earlier_not_examined)
+			mw_buf_puts(b, " earlier_cleartext_hops=- earlier_claimed_hops=-");
+		else
+			mw_buf_printf(b, " earlier_cleartext_hops=%d earlier_claimed_hops=%d",
+			    v->tls.earlier_clear, v->tls.earlier_claimed);
 		if (v->tls.earlier_clear > 0) {
 			kv(b, "first_cleartext_hop", v->tls.first_clear_host);
 			mw_buf_printf(b, " first_cleartext_hop_trust=%s",
@@ -631,7 +634,9 @@ mw_output_json(const struct mw_envelope *env, const struct mw_verdict *v, const 
 			    v->tls.first_clear_claimed ? "true" : "false");
 		} else
 			mw_buf_puts(b, "null");
-		mw_buf_putc(b, '}');
+		/* false: the recipients opted out, the message was not read (this hop only). */
+		mw_buf_printf(b, ",\"earlier_examined\":%s}",
+		    v->tls.earlier_not_examined ? "false" : "true");
 	}
 	mw_buf_printf(b, ",\"elapsed_ms\":%.3f}", v->elapsed_ms);
 	return b->truncated ? -1 : 0;

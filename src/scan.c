@@ -9,7 +9,6 @@
 
 #include "scan.h"
 #include "mime.h"	/* issue 3 */
-#include "spf.h"		/* issue 7 */
 #include "spam.h"	/* issue 4 */
 #include "av.h"		/* issue 6 */
 #include "spf.h"		/* issue 7 */
@@ -167,6 +166,16 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 		goto fail;
 	case 1:
 		skip_all(v, "opted_out");
+		/* The promise to log how every message travelled holds here too, from
+		 * the MTA's macros alone: the message itself is not read. */
+		if (ctx.policy.tls_warn == MW_TLS_WARN_OFF) {
+			v->tls.status = MW_STAGE_SKIPPED;
+			v->tls.reason = "tls_warn_off";
+		} else {
+			mw_tls_this_hop(&env->tls, &v->tls);
+			v->tls.status = MW_STAGE_DONE;
+			v->tls.earlier_not_examined = true;
+		}
 		mw_verdict_propose(v, MW_ACTION_ACCEPT, "policy", 0, NULL, NULL);
 		goto done;
 	}
@@ -179,12 +188,11 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 
 	if (stage_strip_forged(&ctx) < 0)
 		goto fail;
-	if (stage_size_limit(&ctx, total_size))
-		goto done;
-
-	/* --- TLS audit (issue 9) --- */
+	/* --- TLS audit (issue 9) --- (before the size limit: every message is audited) */
 	if (mw_tls_audit(&ctx) < 0)
 		goto fail;
+	if (stage_size_limit(&ctx, total_size))
+		goto done;
 	/* --- MIME model (issue 3) --- */
 	/* Built for every scanned message: its flags go to the log whatever the policy,
 	 * and it costs about 0.2 ms per corpus message (doc/PERFORMANCE.md). */

@@ -102,6 +102,8 @@ struct mw_tls_result {			/* issue 9 */
 	char	 first_clear_host[256];	/* nearest clear hop: sending host ... */
 	char	 first_clear_by[256];	/* ... and receiving host */
 	bool	 first_clear_claimed;	/* that hop is a claim, not our own record */
+	bool	 earlier_not_examined;	/* opted out: the message was not read, only the
+					 * MTA's macros (this hop) are known */
 };
 
 struct mw_policy_result {		/* issue 8 */

@@ -570,7 +570,7 @@ test_output_fields(void **state)
 	    "\"cert_presented\":false,\"earlier_clear_hops\":1,\"earlier_encrypted_hops\":0,"
 	    "\"earlier_unknown_hops\":0,\"earlier_internal_hops\":0,\"earlier_claimed_hops\":1,"
 	    "\"received_fields\":2,\"hops_truncated\":false,\"first_clear_hop\":{\"host\":"
-	    "\"pc.example.org\",\"by\":\"relay.example.org\",\"claimed\":true}}"));
+	    "\"pc.example.org\",\"by\":\"relay.example.org\",\"claimed\":true},\"earlier_examined\":true}"));
 	mw_verdict_free(&v);
 	mw_envelope_clear(&env);
 
