@@ -7,6 +7,7 @@
 
 #include "eval.h"
 #include "spf.h"		/* issue 7 */
+#include "eval_sa.h"		/* issue 5 */
 
 /* Each stage declares its functions in its own header and lists them here. */
 static const struct mw_eval_entry eval_table[] = {
@@ -26,6 +27,16 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_for_spf_helo_permerror", mw_spf_eval_helo_permerror },
 	{ "check_for_spf_helo_temperror", mw_spf_eval_helo_temperror },
 	/* --- eval tests (issue 5) --- */
+	{ "check_equal_from_domains", mw_eval_check_equal_from_domains },
+	{ "check_outlook_message_id", mw_eval_check_outlook_message_id },
+	{ "check_for_shifted_date", mw_eval_check_for_shifted_date },
+	{ "check_for_missing_to_header", mw_eval_check_for_missing_to_header },
+	{ "subject_is_all_caps", mw_eval_subject_is_all_caps },
+	{ "similar_recipients", mw_eval_similar_recipients },
+	{ "check_for_mime_html", mw_eval_check_for_mime_html },
+	{ "check_for_mime_html_only", mw_eval_check_for_mime_html_only },
+	{ "html_test", mw_eval_html_test },
+	{ "html_image_only", mw_eval_html_image_only },
 	{ NULL, NULL }
 };
 

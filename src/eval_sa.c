@@ -1,0 +1,963 @@
+/*
+ * eval_sa - SpamAssassin's message eval tests (issue 5).
+ *
+ * Behaviour follows the Perl of SpamAssassin 4.0 (HeaderEval, MIMEEval, HTMLEval,
+ * Util::parse_rfc822_date), including its quirks where they change which messages
+ * hit, so that the same rules score the same messages.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "envelope.h"
+#include "eval_sa.h"
+#include "html.h"
+#include "mime.h"
+#include "scan.h"
+
+/* --- small helpers ----------------------------------------------------------------- */
+
+/* A numeric argument; "undef" (SpamAssassin's open bound) gives *undef = true. */
+static double
+num_arg(const struct mw_eval_args *a, size_t i, bool *undef)
+{
+	*undef = i >= a->argc || strcmp(a->argv[i], "undef") == 0;
+	return *undef ? 0 : strtod(a->argv[i], NULL);
+}
+
+/* All values of a field joined with " " (SpamAssassin joins with "\n"; every
+ * caller here treats white space alike).  Caller frees; NULL if absent/ENOMEM. */
+static char *
+joined_values(const struct mw_message *m, const char *name)
+{
+	size_t i, len = 0, n = 0;
+	char *s, *p;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, name) == 0) {
+			len += m->headers[i].value_len + 1;
+			n++;
+		}
+	if (n == 0 || (s = malloc(len + 1)) == NULL)
+		return NULL;
+	p = s;
+	for (i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, name) == 0) {
+			memcpy(p, m->headers[i].value, m->headers[i].value_len);
+			p += m->headers[i].value_len;
+			*p++ = ' ';
+		}
+	*p = '\0';
+	return s;
+}
+
+/* Decoded value of the first `name` field, "" when absent (SpamAssassin's get()). */
+static const char *
+decoded(const struct mw_message *m, const char *name)
+{
+	const char *v = m->mime != NULL ? mw_mime_header_decoded(m, name, 0) : NULL;
+	const struct mw_header *h;
+
+	if (v != NULL)
+		return v;
+	h = mw_message_header(m, name, 0);
+	return h != NULL ? h->value : "";
+}
+
+static bool
+all_digits(const char *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+/* --- Util::parse_rfc822_date --------------------------------------------------------- */
+
+#define DATE_MAX_TOKENS 256
+
+struct tok {
+	const char *s;
+	size_t	 n;
+	bool	 gone;		/* removed by an earlier substitution */
+};
+
+static const char *const months[12] = {
+	"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"
+};
+
+static int
+month_of(const struct tok *t)
+{
+	int i;
+
+	if (t->n != 3)
+		return 0;
+	for (i = 0; i < 12; i++)
+		if (strncasecmp(t->s, months[i], 3) == 0)
+			return i + 1;
+	return 0;
+}
+
+static const struct { const char *name; int off; } zones[] = {
+	{ "UT", 0 }, { "UTC", 0 }, { "NDT", -230 }, { "AST", -400 }, { "ADT", -300 },
+	{ "NST", -330 }, { "EST", -500 }, { "EDT", -400 }, { "CST", -600 },
+	{ "CDT", -500 }, { "MST", -700 }, { "MDT", -600 }, { "PST", -800 },
+	{ "PDT", -700 }, { "HST", -1000 }, { "AKST", -900 }, { "AKDT", -800 },
+	{ "HADT", -900 }, { "HAST", -1000 }, { "GMT", 0 }, { "BST", 100 }, { "IST", 100 },
+	{ "WET", 0 }, { "WEST", 100 }, { "CET", 100 }, { "CEST", 200 }, { "EET", 200 },
+	{ "EEST", 300 }, { "MSK", 300 }, { "MSD", 400 }, { "MET", 100 }, { "MEZ", 100 },
+	{ "MEST", 200 }, { "MESZ", 200 }, { "BRST", -200 }, { "BRT", -300 },
+};
+
+static bool
+is_word(int c)
+{
+	return isalnum(c) || c == '_';
+}
+
+/* The first whole word of 2-4 capital letters (with an optional "-DST") among the
+ * tokens still there, looked up as a zone: +-hhmm, 0 when unknown or absent. */
+static int
+named_zone(const struct tok *t, size_t nt)
+{
+	size_t i, j;
+
+	for (i = 0; i < nt; i++) {
+		const char *s = t[i].s;
+		size_t n = t[i].n;
+
+		if (t[i].gone)
+			continue;
+		for (j = 0; j < n; ) {
+			size_t k = j, w;
+			bool caps = true;
+
+			if (!is_word((unsigned char)s[j])) {
+				j++;
+				continue;
+			}
+			while (k < n && is_word((unsigned char)s[k])) {
+				if (!isupper((unsigned char)s[k]))
+					caps = false;
+				k++;
+			}
+			w = k - j;
+			if (caps && w >= 2 && w <= 4) {
+				size_t z;
+
+				/* "EST-DST" is looked up whole: not in the table */
+				if (k + 4 <= n && memcmp(s + k, "-DST", 4) == 0 &&
+				    (k + 4 == n || !is_word((unsigned char)s[k + 4])))
+					return 0;
+				for (z = 0; z < sizeof(zones) / sizeof(zones[0]); z++)
+					if (strlen(zones[z].name) == w &&
+					    memcmp(zones[z].name, s + j, w) == 0)
+						return zones[z].off;
+				return 0;
+			}
+			j = k;
+		}
+	}
+	return 0;
+}
+
+/* days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm) */
+static long long
+days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+static long
+tok_num(const struct tok *t)
+{
+	char buf[16];
+	size_t n = t->n < sizeof(buf) - 1 ? t->n : sizeof(buf) - 1;
+
+	memcpy(buf, t->s, n);
+	buf[n] = '\0';
+	return t->n > 9 ? 999999999L : strtol(buf, NULL, 10);
+}
+
+/* hh:mm or hh:mm:ss with one- or two-digit hours, the whole token */
+static bool
+clock_token(const struct tok *t, long *hh, long *mm, long *ss)
+{
+	const char *s = t->s;
+	size_t n = t->n, h;
+
+	for (h = 0; h < n && h < 3 && isdigit((unsigned char)s[h]); h++)
+		;
+	if (h < 1 || h > 2 || h + 3 > n || s[h] != ':' ||
+	    !isdigit((unsigned char)s[h + 1]) || !isdigit((unsigned char)s[h + 2]))
+		return false;
+	if (h + 3 == n) {
+		*ss = 0;
+	} else if (h + 6 == n && s[h + 3] == ':' && isdigit((unsigned char)s[h + 4]) &&
+	    isdigit((unsigned char)s[h + 5])) {
+		*ss = (s[h + 4] - '0') * 10 + (s[h + 5] - '0');
+	} else {
+		return false;
+	}
+	*hh = h == 1 ? s[0] - '0' : (s[0] - '0') * 10 + (s[1] - '0');
+	*mm = (s[h + 1] - '0') * 10 + (s[h + 2] - '0');
+	return true;
+}
+
+/* \d+:\d+:\d+ as a whole token */
+static bool
+hms_token(const struct tok *t)
+{
+	size_t i = 0, part;
+
+	for (part = 0; part < 3; part++) {
+		size_t start = i;
+
+		while (i < t->n && isdigit((unsigned char)t->s[i]))
+			i++;
+		if (i == start)
+			return false;
+		if (part < 2) {
+			if (i >= t->n || t->s[i] != ':')
+				return false;
+			i++;
+		}
+	}
+	return i == t->n;
+}
+
+bool
+mw_eval_parse_rfc822_date(const char *text, time_t *out)
+{
+	struct tok t[DATE_MAX_TOKENS];
+	size_t nt = 0, i;
+	long dd = 0, yyyy = 0, hh = 0, mm = 0, ss = 0, max_dd;
+	int mon = 0, tz = 0;
+	bool found = false, have_tz = false;
+	size_t ylen = 0;
+	long long tm;
+	const char *p = text;
+
+	/* tokens between white space and commas (", *" and \s+ become one space) */
+	while (*p != '\0' && nt < DATE_MAX_TOKENS) {
+		while (*p == ',' || isspace((unsigned char)*p))
+			p++;
+		if (*p == '\0')
+			break;
+		t[nt].s = p;
+		while (*p != '\0' && *p != ',' && !isspace((unsigned char)*p))
+			p++;
+		t[nt].n = (size_t)(p - t[nt].s);
+		t[nt].gone = false;
+		nt++;
+	}
+	/* " (\d+) (Mon) (\d{4}) " */
+	for (i = 0; !found && i + 2 < nt; i++)
+		if (all_digits(t[i].s, t[i].n) && (mon = month_of(&t[i + 1])) != 0 &&
+		    t[i + 2].n == 4 && all_digits(t[i + 2].s, 4)) {
+			dd = tok_num(&t[i]);
+			yyyy = tok_num(&t[i + 2]);
+			ylen = 4;
+			t[i].gone = t[i + 1].gone = t[i + 2].gone = true;
+			found = true;
+		}
+	/* " (Mon) +(\d+) \d+:\d+:\d+ (\d{4}) " (ctime style) */
+	for (i = 0; !found && i + 3 < nt; i++)
+		if ((mon = month_of(&t[i])) != 0 && all_digits(t[i + 1].s, t[i + 1].n) &&
+		    hms_token(&t[i + 2]) && t[i + 3].n == 4 && all_digits(t[i + 3].s, 4)) {
+			dd = tok_num(&t[i + 1]);
+			yyyy = tok_num(&t[i + 3]);
+			ylen = 4;
+			t[i].gone = t[i + 1].gone = t[i + 2].gone = t[i + 3].gone = true;
+			found = true;
+		}
+	/* " (\d+) (Mon) (\d{2,3}) " */
+	for (i = 0; !found && i + 2 < nt; i++)
+		if (all_digits(t[i].s, t[i].n) && (mon = month_of(&t[i + 1])) != 0 &&
+		    (t[i + 2].n == 2 || t[i + 2].n == 3) && all_digits(t[i + 2].s, t[i + 2].n)) {
+			dd = tok_num(&t[i]);
+			yyyy = tok_num(&t[i + 2]);
+			ylen = t[i + 2].n;
+			t[i].gone = t[i + 1].gone = t[i + 2].gone = true;
+			found = true;
+		}
+	if (!found)
+		return false;
+	if (ylen == 2 && yyyy < 50)
+		yyyy += 2000;
+	else if (ylen != 4)
+		yyyy += 1900;
+	for (i = 0; i < nt; i++)
+		if (!t[i].gone && clock_token(&t[i], &hh, &mm, &ss)) {
+			t[i].gone = true;
+			break;
+		}
+	for (i = 0; i < nt; i++)
+		if (!t[i].gone && t[i].n == 5 && (t[i].s[0] == '+' || t[i].s[0] == '-') &&
+		    all_digits(t[i].s + 1, 4)) {
+			tz = (int)tok_num(&(struct tok){ t[i].s + 1, 4, false });
+			if (t[i].s[0] == '-')
+				tz = -tz;
+			have_tz = true;
+			t[i].gone = true;
+			break;
+		}
+	if (!have_tz)
+		tz = named_zone(t, nt);
+
+	if (ss > 59)
+		ss = 59;
+	if (mm > 59)
+		mm = 59;
+	if (hh > 23)
+		hh = 23;
+	max_dd = 31;
+	if (mon == 4 || mon == 6 || mon == 9 || mon == 11)
+		max_dd = 30;
+	else if (mon == 2)
+		max_dd = (yyyy % 4 == 0 && (yyyy % 100 != 0 || yyyy % 400 == 0)) ? 29 : 28;
+	if (dd > max_dd) {
+		dd = 1;
+		if (++mon > 12) {
+			mon = 1;
+			yyyy++;
+		}
+	}
+	if (yyyy > 2037)
+		yyyy = 2037;
+	else if (yyyy < 1970)
+		yyyy = 1970;
+	if (dd < 1)
+		return false;	/* Time::Local refuses day 0 */
+	tm = days_from_civil(yyyy, (unsigned)mon, (unsigned)dd) * 86400LL +
+	    hh * 3600 + mm * 60 + ss;
+	{
+		long long off = (long long)((abs(tz) / 100) * 60 + abs(tz) % 100) * 60;
+
+		if (tz < 0)
+			tm += off;
+		else if (tm < off)
+			tm = 0;
+		else
+			tm -= off;
+	}
+	*out = (time_t)tm;
+	return true;
+}
+
+/* --- dates: check_for_shifted_date, check_outlook_message_id ----------------------- */
+
+/* SpamAssassin's /(\s.?\d+ \S\S\S \d+ \d+:\d+:\d+ \S+)/ on one Received value:
+ * the start and end of the first match, false when there is none. */
+static bool
+received_date_span(const char *s, size_t *start, size_t *end)
+{
+	size_t i;
+
+	for (i = 0; s[i] != '\0'; i++) {
+		size_t skip;
+
+		if (!isspace((unsigned char)s[i]))
+			continue;
+		for (skip = 1; skip <= 2; skip++) {	/* ".?" greedy: one char, then none */
+			size_t k = i + (skip == 1 ? 2 : 1), d, part;
+
+			if (skip == 1 && (s[i + 1] == '\0' || s[i + 1] == '\n'))
+				continue;
+			for (d = k; isdigit((unsigned char)s[d]); d++)
+				;
+			if (d == k || s[d] != ' ')
+				continue;
+			k = d + 1;
+			if (s[k] == '\0' || isspace((unsigned char)s[k]) || s[k + 1] == '\0' ||
+			    isspace((unsigned char)s[k + 1]) || s[k + 2] == '\0' ||
+			    isspace((unsigned char)s[k + 2]) || s[k + 3] != ' ')
+				continue;
+			k += 4;
+			for (d = k; isdigit((unsigned char)s[d]); d++)
+				;
+			if (d == k || s[d] != ' ')
+				continue;
+			k = d + 1;
+			for (part = 0; part < 3; part++) {
+				for (d = k; isdigit((unsigned char)s[d]); d++)
+					;
+				if (d == k)
+					break;
+				k = d;
+				if (part < 2) {
+					if (s[k] != ':')
+						break;
+					k++;
+				}
+			}
+			if (part < 3 || s[k] != ' ' || s[k + 1] == '\0' ||
+			    isspace((unsigned char)s[k + 1]))
+				continue;
+			k++;
+			while (s[k] != '\0' && !isspace((unsigned char)s[k]))
+				k++;
+			*start = i;
+			*end = k;
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+received_time(const char *value, time_t *t)
+{
+	size_t a, b;
+	char buf[256];
+
+	if (!received_date_span(value, &a, &b) || b - a >= sizeof(buf))
+		return false;
+	memcpy(buf, value + a, b - a);
+	buf[b - a] = '\0';
+	return mw_eval_parse_rfc822_date(buf, t);
+}
+
+static bool
+word_before(const char *s, const char *at)
+{
+	return at == s || !is_word((unsigned char)at[-1]);
+}
+
+/* \bfrom (?:localhost\s|(?:\S+ ){1,2}\S*\b127\.0\.0\.1\b) */
+static bool
+fetchmail_local(const char *s)
+{
+	const char *p;
+
+	for (p = strstr(s, "from "); p != NULL; p = strstr(p + 1, "from ")) {
+		const char *q = p + 5, *tok;
+		int words;
+
+		if (!word_before(s, p))
+			continue;
+		if (strncmp(q, "localhost", 9) == 0 && isspace((unsigned char)q[9]))
+			return true;
+		/* one or two "\S+ " words, then a word holding 127.0.0.1 */
+		tok = q;
+		for (words = 0; words < 2; words++) {
+			const char *e = tok, *ip;
+
+			while (*e != '\0' && !isspace((unsigned char)*e))
+				e++;
+			if (e == tok || *e != ' ')
+				break;
+			tok = e + 1;
+			for (e = tok; *e != '\0' && !isspace((unsigned char)*e); e++)
+				;
+			for (ip = tok; ip + 9 <= e; ip++)
+				if (memcmp(ip, "127.0.0.1", 9) == 0 &&
+				    (ip == tok || !is_word((unsigned char)ip[-1])) &&
+				    (ip + 9 == e || !is_word((unsigned char)ip[9])))
+					return true;
+		}
+	}
+	return false;
+}
+
+/* qmail \d+ invoked by uid \d+ */
+static bool
+qmail_invoked(const char *s)
+{
+	const char *p;
+
+	for (p = strstr(s, "qmail "); p != NULL; p = strstr(p + 1, "qmail ")) {
+		const char *q = p + 6;
+
+		if (!isdigit((unsigned char)*q))
+			continue;
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (strncmp(q, " invoked by uid ", 16) == 0 && isdigit((unsigned char)q[16]))
+			return true;
+	}
+	return false;
+}
+
+/* \bby localhost with \w+ \(fetchmail-[\d.]+ */
+static bool
+fetchmail_by(const char *s)
+{
+	const char *p;
+
+	for (p = strstr(s, "by localhost with "); p != NULL;
+	    p = strstr(p + 1, "by localhost with ")) {
+		const char *q = p + 18;
+
+		if (!word_before(s, p) || !is_word((unsigned char)*q))
+			continue;
+		while (is_word((unsigned char)*q))
+			q++;
+		if (strncmp(q, " (fetchmail-", 12) == 0 &&
+		    (isdigit((unsigned char)q[12]) || q[12] == '.'))
+			return true;
+	}
+	return false;
+}
+
+static bool
+date_header_time(const struct mw_message *m, time_t *t)
+{
+	static const char *const names[] = { "Resent-Date", "Date" };
+	size_t k, i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < m->nheaders; i++) {
+			const struct mw_header *h = &m->headers[i];
+
+			if (strcasecmp(h->name, names[k]) != 0 || h->value_len == 0)
+				continue;
+			if (mw_eval_parse_rfc822_date(h->value, t))
+				return true;
+		}
+	return false;
+}
+
+long long
+mw_eval_date_diff(const struct mw_message *m)
+{
+	const struct mw_header *rcvd[64];
+	size_t nr = 0, i, start = 0;
+	time_t date, t;
+	long long best = 0, diffs[64];
+	size_t nd = 0;
+	bool local = false;
+
+	if (!date_header_time(m, &date))
+		return 0;
+	for (i = 0; i < m->nheaders && nr < 64; i++)
+		if (strcasecmp(m->headers[i].name, "Received") == 0) {
+			const char *v = m->headers[i].value;
+
+			while (isspace((unsigned char)*v))
+				v++;
+			if (*v != '\0')
+				rcvd[nr++] = &m->headers[i];
+		}
+	if (nr == 0)
+		return 0;	/* archived mail? */
+	/* a fetchmail or qmail-inject hop on top does not count */
+	if (fetchmail_local(rcvd[0]->value) || qmail_invoked(rcvd[0]->value)) {
+		local = true;
+		start = 1;
+	}
+	if (start < nr && fetchmail_by(rcvd[start]->value))
+		start++;
+	else if (local)
+		start = 0;
+	for (i = start; i < nr; i++)
+		if (received_time(rcvd[i]->value, &t))
+			diffs[nd++] = (long long)date - (long long)t;
+	if (nd == 0)
+		return 0;
+	/* the bottom hop with no difference is left out */
+	if (nd > 1 && diffs[nd - 1] == 0)
+		nd--;
+	/* the smallest absolute difference; the first of equals, as a stable sort */
+	best = diffs[0];
+	for (i = 1; i < nd; i++)
+		if (llabs(diffs[i]) < llabs(best))
+			best = diffs[i];
+	return best;
+}
+
+int
+mw_eval_check_for_shifted_date(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	bool umin, umax;
+	double min = num_arg(args, 0, &umin), max = num_arg(args, 1, &umax);
+	double diff = (double)mw_eval_date_diff(&ctx->msg);
+
+	return (umin || diff >= 3600 * min) && (umax || diff < 3600 * max);
+}
+
+/* lower-case hex digits only, as SpamAssassin's [0-9a-f] */
+static bool
+lhex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+			return false;
+	return true;
+}
+
+int
+mw_eval_check_outlook_message_id(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	static const char *const idfields[] = {
+		"X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"
+	};
+	const struct mw_message *m = &ctx->msg;
+	const struct mw_header *h = NULL;
+	const double x = 0.0023283064365387, y = 27111902.8329849;
+	const long long fudge = 250;
+	long long token, expected;
+	char hexbuf[9], *text;
+	time_t t;
+	size_t k;
+	const char *id;
+
+	(void)args;
+	for (k = 0; k < 4 && h == NULL; k++)
+		h = mw_message_header(m, idfields[k], 0);
+	if (h == NULL)
+		return 0;
+	/* ^<[0-9a-f]{4}([0-9a-f]{8})\$[0-9a-f]{8}\$[0-9a-f]{8}\@ */
+	id = h->value;
+	if (h->value_len < 33 || id[0] != '<' || !lhex(id + 1, 12) || id[13] != '$' ||
+	    !lhex(id + 14, 8) || id[22] != '$' || !lhex(id + 23, 8) || id[31] != '@')
+		return 0;
+	memcpy(hexbuf, id + 5, 8);
+	hexbuf[8] = '\0';
+	token = strtoll(hexbuf, NULL, 16);
+
+	text = joined_values(m, "Date");
+	if (text == NULL || !mw_eval_parse_rfc822_date(text, &t))
+		t = 0;
+	free(text);
+	expected = (long long)((double)t * x + y);
+	if (llabs(token - expected) < fudge)
+		return 0;
+	/* SpamAssassin then parses the whole Received text (its $_), not the match */
+	text = joined_values(m, "Received");
+	if (text == NULL || !mw_eval_parse_rfc822_date(text, &t))
+		t = 0;
+	free(text);
+	expected = (long long)((double)t * x + y);
+	return llabs(token - expected) >= fudge;
+}
+
+/* --- other header tests ------------------------------------------------------------ */
+
+static const char *
+first_addr(const struct mw_message *m, const char *field)
+{
+	size_t n = 0;
+	const struct mw_mime_address *a = m->mime != NULL ?
+	    mw_mime_addresses(m, field, &n) : NULL;
+
+	return a != NULL && n > 0 && a[0].addr != NULL ? a[0].addr : "";
+}
+
+/* The domain after the last '@', cut to its last two labels; "" when none. */
+static void
+from_domain2(const char *addr, char *out, size_t cap)
+{
+	const char *at = strrchr(addr, '@'), *d, *last, *prev = NULL, *p;
+	size_t n;
+
+	out[0] = '\0';
+	if (at == NULL)
+		return;
+	d = at + 1;
+	/* s/^.+\.([^.]+\.[^.]+)$/$1/: needs a non-empty label before the last two */
+	last = strrchr(d, '.');
+	if (last != NULL && last > d && last[1] != '\0') {
+		for (p = last - 1; p >= d && *p != '.'; p--)
+			;
+		if (p > d && p + 1 < last)
+			prev = p + 1;
+	}
+	if (prev == NULL)
+		prev = d;
+	n = strlen(prev);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, prev, n);
+	out[n] = '\0';
+}
+
+int
+mw_eval_check_equal_from_domains(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_message *m = &ctx->msg;
+	const char *envfrom;
+	char fd[256], ed[256];
+
+	(void)args;
+	from_domain2(first_addr(m, "From"), fd, sizeof(fd));
+	if (fd[0] == '\0')
+		return 0;
+	if (ctx->env != NULL && ctx->env->mail_from != NULL && ctx->env->mail_from[0] != '\0')
+		envfrom = ctx->env->mail_from;
+	else
+		envfrom = first_addr(m, "Return-Path");
+	from_domain2(envfrom, ed, sizeof(ed));
+	if (ed[0] == '\0')
+		return 0;
+	return strcasecmp(fd, ed) != 0;
+}
+
+int
+mw_eval_check_for_missing_to_header(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	(void)args;
+	if (decoded(&ctx->msg, "To")[0] != '\0')
+		return 0;
+	return decoded(&ctx->msg, "Apparently-To")[0] == '\0';
+}
+
+/* Charsets SpamAssassin knows to look like capitals once decoded. */
+static bool
+caps_fp_charset(const char *raw)
+{
+	static const char *const names[] = {
+		"koi", "jp", "jis", "euc", "gb", "big5", "isoir", "cp1251", "windows-1251",
+		"georgianps", "pt154", "tis"
+	};
+	const char *p;
+
+	/* =\?[-_a-z0-9]*(?:koi|...)[-_a-z0-9]*\? */
+	for (p = strstr(raw, "=?"); p != NULL; p = strstr(p + 2, "=?")) {
+		const char *s = p + 2, *e = s;
+		size_t k;
+
+		while (*e == '-' || *e == '_' || isalnum((unsigned char)*e))
+			e++;
+		if (*e != '?')
+			continue;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			size_t nl = strlen(names[k]);
+			const char *q;
+
+			for (q = s; q + nl <= e; q++)
+				if (strncasecmp(q, names[k], nl) == 0)
+					return true;
+		}
+	}
+	return false;
+}
+
+int
+mw_eval_subject_is_all_caps(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	static const char *const prefixes[] = {
+		"Re", "Fwd", "Fw", "Aw", "Antwort", "WG", "SV", "VB", "VS", "VL"
+	};
+	const char *s = decoded(&ctx->msg, "Subject"), *e;
+	const struct mw_header *raw;
+	size_t letters = 0, k;
+	bool space = false, progress = true;
+
+	(void)args;
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	/* ^(?:(?:Re|Fwd|...):\s*)+ case-insensitively */
+	while (progress) {
+		progress = false;
+		for (k = 0; k < sizeof(prefixes) / sizeof(prefixes[0]); k++) {
+			size_t n = strlen(prefixes[k]);
+
+			if ((size_t)(e - s) > n && strncasecmp(s, prefixes[k], n) == 0 &&
+			    s[n] == ':') {
+				s += n + 1;
+				while (s < e && isspace((unsigned char)*s))
+					s++;
+				progress = true;
+				break;
+			}
+		}
+	}
+	for (const char *p = s; p < e; p++)
+		if (isspace((unsigned char)*p))
+			space = true;
+	if (!space || e - s < 10)
+		return 0;
+	raw = mw_message_header(&ctx->msg, "Subject", 0);
+	if (raw != NULL && caps_fp_charset(raw->value))
+		return 0;
+	for (; s < e; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c >= 'a' && c <= 'z')
+			return 0;
+		if (c >= 'A' && c <= 'Z')
+			letters++;
+	}
+	return letters > 0;
+}
+
+#define TOCC_SIMILAR_COUNT	5
+#define TOCC_SIMILAR_LENGTH	2
+#define TOCC_MAX		256
+
+static double
+tocc_similar(const struct mw_message *m)
+{
+	static const char *const fields[] = { "To", "Cc", "Bcc" };
+	const char *in[TOCC_MAX], *addr[TOCC_MAX], *fqhn[TOCC_MAX];
+	size_t nin = 0, na = 0, nf = 0, i, j, k, hits = 0, comb = 0;
+
+	if (m->mime == NULL)
+		return 0;
+	/* ToCc:addr first, Bcc:addr only when that gave fewer than five */
+	for (k = 0; k < 3; k++) {
+		const struct mw_mime_address *a;
+		size_t n = 0;
+
+		if (k == 2 && nin >= TOCC_SIMILAR_COUNT)
+			break;
+		if ((a = mw_mime_addresses(m, fields[k], &n)) == NULL)
+			continue;
+		for (i = 0; i < n && nin < TOCC_MAX; i++)
+			in[nin++] = a[i].addr != NULL ? a[i].addr : "";
+	}
+	/* neighbouring duplicates go; an empty address ends the list (Perl's while) */
+	for (i = 0; i < nin && na < TOCC_MAX; i++) {
+		if (in[i][0] == '\0')
+			break;
+		if (na == 0 || strcasecmp(in[i], addr[na - 1]) != 0)
+			addr[na++] = in[i];
+	}
+	if (na < TOCC_SIMILAR_COUNT)
+		return 0;
+	/* hosts of the addresses that have an '@' (Perl's map shifts the others) */
+	for (i = 0; i < na; i++) {
+		const char *at = strchr(addr[i], '@');
+
+		if (at != NULL)
+			fqhn[nf++] = at + 1;
+	}
+	for (i = 0; i < na; i++)
+		for (j = i + 1; j < na; j++) {
+			const char *fi = i < nf ? fqhn[i] : "", *fj = j < nf ? fqhn[j] : "";
+
+			/* substr($_, 0, 2) eq: the first two bytes (or fewer) */
+			if (strncmp(addr[i], addr[j], TOCC_SIMILAR_LENGTH) == 0)
+				hits++;
+			if (strncmp(fi, fj, TOCC_SIMILAR_LENGTH) == 0 && strcmp(fi, fj) != 0)
+				hits++;
+			comb++;
+		}
+	return (double)hits / (double)comb;
+}
+
+int
+mw_eval_similar_recipients(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	bool umin, umax;
+	double min = num_arg(args, 0, &umin), max = num_arg(args, 1, &umax);
+	double sim = tocc_similar(&ctx->msg);
+
+	return (umin || sim >= min) && (umax || sim < max);
+}
+
+/* --- MIME structure ------------------------------------------------------------------ */
+
+static void
+text_part_counts(const struct mw_message *m, size_t *html, size_t *text)
+{
+	const struct mw_mime_part *p;
+	size_t n = 0, i;
+
+	*html = *text = 0;
+	if (m->mime == NULL || (p = mw_mime_parts(m, &n)) == NULL)
+		return;
+	for (i = 0; i < n; i++) {
+		if (p[i].type == NULL || p[i].is_multipart)
+			continue;
+		if (strcmp(p[i].type, "text/html") == 0)
+			(*html)++;
+		else if (strncmp(p[i].type, "text", 4) == 0)
+			(*text)++;
+	}
+}
+
+static bool
+top_type_is_html(const struct mw_message *m)
+{
+	const char *ct = decoded(m, "Content-Type");
+
+	return strncasecmp(ct, "text/html", 9) == 0;
+}
+
+int
+mw_eval_check_for_mime_html(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	size_t html, text;
+
+	(void)args;
+	if (top_type_is_html(&ctx->msg))
+		return 1;
+	text_part_counts(&ctx->msg, &html, &text);
+	return html > 0;
+}
+
+int
+mw_eval_check_for_mime_html_only(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	size_t html, text;
+
+	(void)args;
+	if (top_type_is_html(&ctx->msg))
+		return 1;
+	text_part_counts(&ctx->msg, &html, &text);
+	return html > 0 && text == 0;
+}
+
+/* --- HTML ------------------------------------------------------------------------------ */
+
+static const struct mw_html_facts *
+html_facts(const struct mw_scan_ctx *ctx)
+{
+	return ctx->msg.mime != NULL ? mw_mime_html(&ctx->msg) : NULL;
+}
+
+/* Only the "html" fact (an HTML part was parsed) is known so far; other names
+ * answer -1 (cannot evaluate) rather than a guess. */
+int
+mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_facts *f = html_facts(ctx);
+
+	if (args->argc < 1 || f == NULL)
+		return -1;
+	if (strcmp(args->argv[0], "html") == 0)
+		return f->parts > 0;
+	return -1;
+}
+
+/* An image and rendered text of min < length <= max bytes.  SpamAssassin looks at
+ * each HTML part; the facts are summed over the parts, which is the same for the
+ * usual single HTML part. */
+int
+mw_eval_html_image_only(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_facts *f = html_facts(ctx);
+	bool umin, umax;
+	double min = num_arg(args, 0, &umin), max = num_arg(args, 1, &umax);
+
+	if (f == NULL || f->parts == 0 || f->images == 0)
+		return 0;
+	return (umin || (double)f->text_len > min) && (umax || (double)f->text_len <= max);
+}

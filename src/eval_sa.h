@@ -1,0 +1,54 @@
+/*
+ * eval_sa - SpamAssassin's message eval tests (issue 5), natively in C.
+ *
+ * Each function has the name, arguments and result of the SpamAssassin Perl
+ * function it replaces (HeaderEval, MIMEEval, HTMLEval plugins); they read only
+ * the message model (ctx->msg, its MIME model and HTML facts) and the envelope.
+ * Pure: no I/O, no logging, nothing kept between calls.
+ */
+#ifndef MW_EVAL_SA_H
+#define MW_EVAL_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "eval.h"
+
+/* HeaderEval */
+int	mw_eval_check_equal_from_domains(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_outlook_message_id(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_for_shifted_date(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_for_missing_to_header(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_subject_is_all_caps(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_similar_recipients(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+/* MIMEEval */
+int	mw_eval_check_for_mime_html(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_for_mime_html_only(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+/* HTMLEval */
+int	mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
+int	mw_eval_html_image_only(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+
+/*
+ * SpamAssassin's Util::parse_rfc822_date: a date anywhere in text (it looks for
+ * "D Mon YYYY", "Mon D hh:mm:ss YYYY" or "D Mon YY", then hh:mm[:ss] and a zone;
+ * unknown zones count as UTC; years clamped to 1970..2037).  Exposed for the tests.
+ * Returns false when no date was found.
+ */
+bool	mw_eval_parse_rfc822_date(const char *text, time_t *out);
+
+/* The date difference (Date: minus the closest Received: time, seconds) used by
+ * check_for_shifted_date; exposed for the tests. */
+struct mw_message;
+long long mw_eval_date_diff(const struct mw_message *m);
+
+#endif

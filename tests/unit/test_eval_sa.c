@@ -1,0 +1,257 @@
+/*
+ * test_eval_sa - SpamAssassin's eval tests in C (issue 5), on real parsed
+ * messages (message parser + MIME model with GMime and libxml2).  Expectations
+ * come from SpamAssassin's documented behaviour (HeaderEval, MIMEEval, HTMLEval,
+ * Util::parse_rfc822_date), including its quirks.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "envelope.h"
+#include "eval.h"
+#include "eval_sa.h"
+#include "message.h"
+#include "mime.h"
+#include "scan.h"
+
+/* --- parse_rfc822_date ------------------------------------------------------------ */
+
+static const struct {
+	const char *text;
+	bool	 ok;
+	long long want;
+} date_cases[] = {
+	{ "Mon, 01 Jan 2001 00:00:00 +0000", true, 978307200 },
+	{ "Thu, 22 Aug 2002 13:45:01 -0400", true, 1030038301 },
+	{ "Thu, 22 Aug 2002 19:45:01 +0200", true, 1030038301 },
+	{ "Thu, 22 Aug 2002 12:45:01 EST", true, 1030038301 },
+	{ "Thu, 22 Aug 2002 17:45:01 XYZ", true, 1030038301 },	/* unknown zone = UTC */
+	{ "22 Aug 2002 17:45:01 GMT", true, 1030038301 },
+	/* ctime style: the time is consumed with the date, so midnight is used */
+	{ "Tue Aug 20 12:00:00 2002", true, 1029801600 },
+	{ "1 Jan 99 10:00 EST", true, 915202800 },		/* two-digit year >= 50 */
+	{ "32 Jan 2002 00:00:00 +0000", true, 1012521600 },	/* rolls to 1 Feb */
+	{ "1 Jan 2050 00:00:00 +0000", true, 2114380800 },	/* clamped to 2037 */
+	{ "from mx by host; Thu,\n\t22 Aug 2002 13:45:01 -0400 (EDT)", true, 1030038301 },
+	{ "yesterday", false, 0 },
+	{ "", false, 0 },
+	{ "0 Jan 2002 00:00:00 +0000", false, 0 },		/* day 0: no time */
+};
+
+static void
+test_parse_date(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(date_cases) / sizeof(date_cases[0]); i++) {
+		time_t t = 0;
+		bool ok = mw_eval_parse_rfc822_date(date_cases[i].text, &t);
+
+		if (ok != date_cases[i].ok || (ok && (long long)t != date_cases[i].want))
+			fail_msg("case %zu \"%s\": ok=%d t=%lld, want ok=%d t=%lld", i,
+			    date_cases[i].text, ok, (long long)t, date_cases[i].ok,
+			    date_cases[i].want);
+	}
+}
+
+/* --- the eval functions on messages ------------------------------------------------- */
+
+struct ecase {
+	const char *fn;
+	const char *args[3];
+	const char *mail_from;	/* envelope, or NULL */
+	const char *msg;
+	int	 want;
+};
+
+#define RCVD_0822 "Received: from a.example (a.example [192.0.2.1]) by mx.example " \
+	"with ESMTP id 1; Thu, 22 Aug 2002 17:45:01 +0000\n"
+#define DATE_0822 "Date: Thu, 22 Aug 2002 17:45:01 +0000\n"
+#define ALT_TEXT_HTML "MIME-Version: 1.0\nContent-Type: multipart/alternative; " \
+	"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhello\n--b\n" \
+	"Content-Type: text/html\n\n<p>hello</p>\n--b--\n"
+
+static const struct ecase cases[] = {
+	/* check_equal_from_domains: second-level domains of From and envelope sender */
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "From: a@mail.example.com\nReturn-Path: <b@example.com>\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "From: a@example.com\nReturn-Path: <b@lists.example.org>\n\nx\n", 1 },
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "From: a@EXAMPLE.com\nReturn-Path: <b@example.COM>\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, NULL, "From: a@example.com\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "From: nobody\nReturn-Path: <b@example.org>\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, "bounce@list.example.net",
+	  "From: a@example.com\nReturn-Path: <b@example.com>\n\nx\n", 1 },
+	/* check_outlook_message_id: the time in the id against Date, then Received */
+	{ "check_outlook_message_id", { NULL }, NULL,
+	  DATE_0822 "Message-Id: <000001c24a03$12345678$abcdef01@host>\n\nx\n", 0 },
+	{ "check_outlook_message_id", { NULL }, NULL,
+	  DATE_0822 "Message-Id: <000001c14a03$12345678$abcdef01@host>\n\nx\n", 1 },
+	{ "check_outlook_message_id", { NULL }, NULL,	/* Date wrong, Received right */
+	  RCVD_0822 "Date: Thu, 22 Aug 2001 17:45:01 +0000\n"
+	  "Message-Id: <000001c24a03$12345678$abcdef01@host>\n\nx\n", 0 },
+	{ "check_outlook_message_id", { NULL }, NULL,	/* not an Outlook id */
+	  DATE_0822 "Message-Id: <20020822.1234@host>\n\nx\n", 0 },
+	{ "check_outlook_message_id", { NULL }, NULL,	/* upper-case hex is not Outlook's */
+	  DATE_0822 "Message-Id: <000001C14A03$12345678$ABCDEF01@host>\n\nx\n", 0 },
+	/* check_for_shifted_date: Date minus the closest Received time, in hours */
+	{ "check_for_shifted_date", { "6", "12" }, NULL,
+	  RCVD_0822 "Date: Fri, 23 Aug 2002 01:45:01 +0000\n\nx\n", 1 },
+	{ "check_for_shifted_date", { "3", "6" }, NULL,
+	  RCVD_0822 "Date: Fri, 23 Aug 2002 01:45:01 +0000\n\nx\n", 0 },
+	{ "check_for_shifted_date", { "-12", "-6" }, NULL,
+	  RCVD_0822 "Date: Thu, 22 Aug 2002 08:45:01 +0000\n\nx\n", 1 },
+	{ "check_for_shifted_date", { "undef", "-96" }, NULL,
+	  RCVD_0822 "Date: Thu, 1 Aug 2002 08:45:01 +0000\n\nx\n", 1 },
+	{ "check_for_shifted_date", { "2920", "undef" }, NULL,
+	  RCVD_0822 "Date: Thu, 1 Aug 2003 08:45:01 +0000\n\nx\n", 1 },
+	{ "check_for_shifted_date", { "-6", "-3" }, NULL,	/* no Received: no shift */
+	  "Date: Thu, 22 Aug 2002 08:45:01 +0000\n\nx\n", 0 },
+	{ "check_for_shifted_date", { "3", "6" }, NULL,	/* the closest hop counts */
+	  RCVD_0822 "Received: from b by c; Thu, 22 Aug 2002 13:45:01 +0000\n"
+	  "Date: Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 0 },
+	{ "check_for_shifted_date", { "3", "6" }, NULL,	/* a bottom hop equal to Date */
+	  "Received: from b by c; Thu, 22 Aug 2002 13:45:01 +0000\n" RCVD_0822
+	  "Date: Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 1 },	/* is left out */
+	{ "check_for_shifted_date", { "6", "12" }, NULL,	/* Resent-Date first */
+	  RCVD_0822 "Date: Thu, 22 Aug 2002 17:45:01 +0000\n"
+	  "Resent-Date: Fri, 23 Aug 2002 01:45:01 +0000\n\nx\n", 1 },
+	/* check_for_missing_to_header */
+	{ "check_for_missing_to_header", { NULL }, NULL, "From: a@b.example\n\nx\n", 1 },
+	{ "check_for_missing_to_header", { NULL }, NULL, "To: c@d.example\n\nx\n", 0 },
+	{ "check_for_missing_to_header", { NULL }, NULL, "Apparently-To: c@d.example\n\nx\n", 0 },
+	/* subject_is_all_caps */
+	{ "subject_is_all_caps", { NULL }, NULL, "Subject: FREE MONEY FOR YOU\n\nx\n", 1 },
+	{ "subject_is_all_caps", { NULL }, NULL, "Subject: Re: FWD: FREE MONEY 4 YOU!\n\nx\n", 1 },
+	{ "subject_is_all_caps", { NULL }, NULL, "Subject: Free money for you\n\nx\n", 0 },
+	{ "subject_is_all_caps", { NULL }, NULL, "Subject: FREE CASH\n\nx\n", 0 },	/* < 10 */
+	{ "subject_is_all_caps", { NULL }, NULL, "Subject: FREEMONEYFORYOU\n\nx\n", 0 },
+	{ "subject_is_all_caps", { NULL }, NULL, "Subject: 1234 5678 90\n\nx\n", 0 },
+	{ "subject_is_all_caps", { NULL }, NULL,
+	  "Subject: =?koi8-r?Q?FREE_MONEY_FOR_YOU?=\n\nx\n", 0 },
+	{ "subject_is_all_caps", { NULL }, NULL,
+	  "Subject: =?iso-8859-1?Q?FREE_MONEY_FOR_YOU?=\n\nx\n", 1 },
+	/* similar_recipients: 2-byte prefixes of users and hosts over >= 5 addresses */
+	{ "similar_recipients", { "0.65", "undef" }, NULL,
+	  "To: ab1@xy1.example, ab2@xy2.example, ab3@xy3.example, ab4@xy4.example, "
+	  "ab5@xy5.example\n\nx\n", 1 },
+	{ "similar_recipients", { "0.65", "undef" }, NULL,
+	  "To: alice@one.example, bob@two.example, carol@three.example, "
+	  "dave@four.example, eve@five.example\n\nx\n", 0 },
+	{ "similar_recipients", { "0.65", "undef" }, NULL,	/* only four */
+	  "To: ab1@xy1.example, ab2@xy2.example, ab3@xy3.example, ab4@xy4.example\n\nx\n", 0 },
+	{ "similar_recipients", { "0", "0.3" }, NULL,
+	  "To: ab1@xy1.example, ab2@xy2.example\nCc: ab3@xy3.example, ab4@xy4.example, "
+	  "ab5@xy5.example\n\nx\n", 0 },
+	/* check_for_mime_html / _only */
+	{ "check_for_mime_html_only", { NULL }, NULL,
+	  "Content-Type: text/html\n\n<html><body>hi</body></html>\n", 1 },
+	{ "check_for_mime_html_only", { NULL }, NULL, ALT_TEXT_HTML, 0 },
+	{ "check_for_mime_html", { NULL }, NULL, ALT_TEXT_HTML, 1 },
+	{ "check_for_mime_html", { NULL }, NULL, "Content-Type: text/plain\n\nhello\n", 0 },
+	{ "check_for_mime_html_only", { NULL }, NULL,
+	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+	  "Content-Type: text/html\n\n<p>hi</p>\n--b\nContent-Type: image/gif\n"
+	  "Content-Transfer-Encoding: base64\n\nR0lGODlhAQABAAAAACw=\n--b--\n", 1 },
+	/* html_test('html'), html_image_only */
+	{ "html_test", { "html" }, NULL,
+	  "Content-Type: text/html\n\n<html><body>hi</body></html>\n", 1 },
+	{ "html_test", { "html" }, NULL, "Content-Type: text/plain\n\nhi\n", 0 },
+	{ "html_image_only", { "0000", "0400" }, NULL,
+	  "Content-Type: text/html\n\n<html><body><img src=\"http://x.example/a.gif\">"
+	  "Click here</body></html>\n", 1 },
+	{ "html_image_only", { "0400", "0800" }, NULL,
+	  "Content-Type: text/html\n\n<html><body><img src=\"http://x.example/a.gif\">"
+	  "Click here</body></html>\n", 0 },
+	{ "html_image_only", { "0000", "0400" }, NULL,	/* no image */
+	  "Content-Type: text/html\n\n<html><body>Click here</body></html>\n", 0 },
+};
+
+static void
+test_evals(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		const struct ecase *c = &cases[i];
+		const struct mw_eval_entry *e = mw_eval_lookup(c->fn);
+		struct mw_scan_ctx ctx;
+		struct mw_envelope env;
+		struct mw_limits lim = { .max_header_count = 1000, .max_header_size = 65536 };
+		struct mw_mime_limits mlim;
+		struct mw_eval_args a;
+		size_t argc = 0;
+		int got;
+
+		if (e == NULL)
+			fail_msg("case %zu: %s is not registered", i, c->fn);
+		while (argc < 3 && c->args[argc] != NULL)
+			argc++;
+		a.argc = argc;
+		a.argv = c->args;
+		memset(&ctx, 0, sizeof(ctx));
+		memset(&env, 0, sizeof(env));
+		mw_message_init(&ctx.msg);
+		mw_mime_limits_default(&mlim);
+		assert_int_equal(mw_message_parse(&ctx.msg, c->msg, strlen(c->msg), &lim), 0);
+		assert_int_equal(mw_mime_build(&ctx.msg, &mlim), 0);
+		if (c->mail_from != NULL) {
+			env.mail_from = (char *)c->mail_from;
+			ctx.env = &env;
+		}
+		got = e->fn(&ctx, &a);
+		mw_mime_free(&ctx.msg);
+		mw_message_free(&ctx.msg);
+		if (got != c->want)
+			fail_msg("case %zu %s(%s,%s): got %d, want %d", i, c->fn,
+			    argc > 0 ? c->args[0] : "", argc > 1 ? c->args[1] : "", got, c->want);
+	}
+}
+
+/* An html_test name without facts behind it is "cannot evaluate", never a guess. */
+static void
+test_html_unknown(void **state)
+{
+	const char *msg = "Content-Type: text/html\n\n<p>hi</p>\n";
+	const char *argv[] = { "font_low_contrast" };
+	struct mw_eval_args a = { 1, argv };
+	struct mw_scan_ctx ctx;
+	struct mw_limits lim = { .max_header_count = 100, .max_header_size = 65536 };
+	struct mw_mime_limits mlim;
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	mw_message_init(&ctx.msg);
+	mw_mime_limits_default(&mlim);
+	assert_int_equal(mw_message_parse(&ctx.msg, msg, strlen(msg), &lim), 0);
+	assert_int_equal(mw_mime_build(&ctx.msg, &mlim), 0);
+	assert_int_equal(mw_eval_html_test(&ctx, &a), -1);
+	mw_mime_free(&ctx.msg);
+	mw_message_free(&ctx.msg);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_date),
+		cmocka_unit_test(test_evals),
+		cmocka_unit_test(test_html_unknown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
