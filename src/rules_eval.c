@@ -336,6 +336,8 @@ struct run {
 	unsigned char *cand;		/* per rule: prefilter says it may match */
 	struct sbuf *hval;		/* per header key: the value, built on first use */
 	unsigned char *hbuilt;
+	struct mw_textv full;		/* the message for full rules, LF line ends */
+	char	*full_copy;		/* owned when the input had CRLF */
 	char	*raw_text;		/* rawbody lines joined with "\n" */
 	struct mw_textv *raw;		/* ... cut into SpamAssassin's rawbody chunks */
 	size_t	 nraw;
@@ -861,12 +863,9 @@ run_rule(struct run *run, size_t ri)
 		if (vw != NULL)
 			run_texts(run, ri, vw->uri, vw->nuri, 0);
 		break;
-	case MW_RK_FULL: {
-		struct mw_textv full = { run->in->msg->data, run->in->msg->len };
-
-		run_texts(run, ri, &full, 1, 0);
+	case MW_RK_FULL:
+		run_texts(run, ri, &run->full, 1, 0);
 		break;
-	}
 	default:
 		break;
 	}
@@ -943,7 +942,7 @@ prefilter_scan(struct run *run)
 	size_t i;
 
 	if (rs->acm[MW_RK_FULL] != NULL && rs->acm[MW_RK_FULL]->nout > 0)
-		acm_scan(rs->acm[MW_RK_FULL], run->in->msg->data, run->in->msg->len, run->cand);
+		acm_scan(rs->acm[MW_RK_FULL], run->full.s, run->full.len, run->cand);
 	if (vw == NULL)
 		return;
 	if (rs->acm[MW_RK_BODY] != NULL && rs->acm[MW_RK_BODY]->nout > 0)
@@ -1026,6 +1025,32 @@ build_rawbody(struct run *run, const struct mw_views *vw)
 	return 0;
 }
 
+/*
+ * full rules see the message as SpamAssassin gets it from spamc or a content filter:
+ * LF line ends.  The milter's copy has CRLF (message.h: crlf), so strip the CRs
+ * before LFs then; otherwise the message is used as it is.
+ */
+static int
+build_full(struct run *run)
+{
+	const struct mw_message *m = run->in->msg;
+	size_t i, n = 0;
+	char *c;
+
+	run->full.s = m->data;
+	run->full.len = m->len;
+	if (!m->crlf || run->rs->stats.by_kind[MW_RK_FULL] == 0 || m->len == 0)
+		return 0;
+	if ((c = run->full_copy = malloc(m->len)) == NULL)
+		return -1;
+	for (i = 0; i < m->len; i++)
+		if (!(m->data[i] == '\r' && i + 1 < m->len && m->data[i + 1] == '\n'))
+			c[n++] = m->data[i];
+	run->full.s = c;
+	run->full.len = n;
+	return 0;
+}
+
 int
 mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
     struct mw_rules_result *out)
@@ -1049,7 +1074,8 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 		rc = -1;
 		goto done;
 	}
-	if (rs->stats.by_kind[MW_RK_RAWBODY] > 0 && build_rawbody(&run, in->views) < 0) {
+	if (build_full(&run) < 0 ||
+	    (rs->stats.by_kind[MW_RK_RAWBODY] > 0 && build_rawbody(&run, in->views) < 0)) {
 		rc = -1;
 		goto done;
 	}
@@ -1121,6 +1147,7 @@ done:
 	free(run.cand);
 	free(run.raw);
 	free(run.raw_text);
+	free(run.full_copy);
 	if (run.hval != NULL)
 		for (i = 0; i < rs->nhkeys; i++)
 			free(run.hval[i].s);

@@ -635,6 +635,33 @@ test_score_sum(void **state)
 	mw_diag_free(&d);
 }
 
+/* full rules see LF line ends also when the milter's copy has CRLF */
+static void
+test_full_crlf(void **state)
+{
+	static const char text[] = "full SUBJ_EOL /^Subject: foo$/m\nfull HAS_CR /\\r/\n";
+	static const char msg[] = "From: a@b\r\nSubject: foo\r\n\r\nbody\r\n";
+	struct mw_diag d;
+	struct mw_ruleset *rs = load(text, &d);
+	struct mw_message m;
+	struct mw_limits lim = { .max_header_count = 10, .max_header_size = 100 };
+	struct mw_rules_input in = { 0 };
+	struct mw_rules_result res;
+
+	(void)state;
+	mw_message_init(&m);
+	assert_int_equal(mw_message_parse(&m, msg, strlen(msg), &lim), 0);
+	assert_true(m.crlf);
+	in.msg = &m;
+	assert_int_equal(mw_rules_run(rs, &in, &res), 0);
+	assert_true(hit(rs, &res, "SUBJ_EOL", NULL));
+	assert_false(hit(rs, &res, "HAS_CR", NULL));
+	mw_rules_result_free(&res);
+	mw_message_free(&m);
+	mw_rules_free(rs);
+	mw_diag_free(&d);
+}
+
 /* A registered native function stands behind an eval: rule (here issue 7's SPF
  * evals reading the verdict); without a scan context it never hits. */
 static void
@@ -761,6 +788,7 @@ main(void)
 		cmocka_unit_test(test_score_sum),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_native_eval),
+		cmocka_unit_test(test_full_crlf),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
