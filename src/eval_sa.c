@@ -664,6 +664,33 @@ first_addr(const struct mw_message *m, const char *field)
 	return a != NULL && n > 0 && a[0].addr != NULL ? a[0].addr : "";
 }
 
+/* The address in a field the MIME model does not parse (X-Sender, X-Envelope-From,
+ * Envelope-Sender): inside <...> if there is one, else the first word. */
+static const char *
+plain_addr(const struct mw_message *m, const char *field, char *buf, size_t cap)
+{
+	const struct mw_header *h = mw_message_header(m, field, 0);
+	const char *v, *lt, *e;
+	size_t n;
+
+	buf[0] = '\0';
+	if (h == NULL)
+		return buf;
+	v = h->value;
+	if ((lt = strchr(v, '<')) != NULL && (e = strchr(lt, '>')) != NULL) {
+		v = lt + 1;
+	} else {
+		while (isspace((unsigned char)*v))
+			v++;
+		for (e = v; *e != '\0' && !isspace((unsigned char)*e); e++)
+			;
+	}
+	n = (size_t)(e - v) < cap - 1 ? (size_t)(e - v) : cap - 1;
+	memcpy(buf, v, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 /* The domain after the last '@', cut to its last two labels; "" when none. */
 static void
 from_domain2(const char *addr, char *out, size_t cap)
@@ -692,21 +719,69 @@ from_domain2(const char *addr, char *out, size_t cap)
 	out[n] = '\0';
 }
 
+/* A Received field before a field `name` (SpamAssassin:
+ * ALL =~ /^Received:.*?^name:/smi): then `name` was added on the way, not trusted. */
+static bool
+received_before(const struct mw_message *m, const char *name)
+{
+	size_t i;
+	bool rcvd = false;
+
+	for (i = 0; i < m->nheaders; i++) {
+		if (strcasecmp(m->headers[i].name, "Received") == 0)
+			rcvd = true;
+		else if (rcvd && strcasecmp(m->headers[i].name, name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* SpamAssassin's EnvelopeFrom for a message read from a file (get_envelope_from):
+ * X-Envelope-From, Envelope-Sender, Return-Path, each only when no Received field
+ * comes before it; none at all when X-Sender and a fetchmail hop are there.  (The
+ * envelope-from of the last untrusted relay, which it tries first, needs the
+ * relay trust analysis: not done.)  The MTA's MAIL FROM wins when there is one. */
+static const char *
+envelope_from(const struct mw_scan_ctx *ctx, char *buf, size_t cap)
+{
+	static const char *const fields[] = {
+		"X-Envelope-From", "Envelope-Sender", "Return-Path"
+	};
+	const struct mw_message *m = &ctx->msg;
+	const char *xs;
+	size_t k, i;
+
+	if (ctx->env != NULL && ctx->env->mail_from != NULL && ctx->env->mail_from[0] != '\0')
+		return ctx->env->mail_from;
+	xs = plain_addr(m, "X-Sender", buf, cap);
+	if (strchr(xs, '@') != NULL)
+		for (i = 0; i < m->nheaders; i++)
+			if (strcasecmp(m->headers[i].name, "Received") == 0 &&
+			    strstr(m->headers[i].value, "(fetchmail") != NULL)
+				return "";
+	for (k = 0; k < 3; k++) {
+		if (mw_message_header(m, fields[k], 0) == NULL)
+			continue;
+		if (!received_before(m, fields[k]))
+			return k == 2 ? first_addr(m, fields[k]) : plain_addr(m, fields[k], buf, cap);
+		if (k == 0)
+			return "";	/* an untrusted X-Envelope-From ends the search */
+	}
+	return "";
+}
+
 int
 mw_eval_check_equal_from_domains(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
 {
 	const struct mw_message *m = &ctx->msg;
 	const char *envfrom;
-	char fd[256], ed[256];
+	char fd[256], ed[256], eb[256];
 
 	(void)args;
 	from_domain2(first_addr(m, "From"), fd, sizeof(fd));
 	if (fd[0] == '\0')
 		return 0;
-	if (ctx->env != NULL && ctx->env->mail_from != NULL && ctx->env->mail_from[0] != '\0')
-		envfrom = ctx->env->mail_from;
-	else
-		envfrom = first_addr(m, "Return-Path");
+	envfrom = envelope_from(ctx, eb, sizeof(eb));
 	from_domain2(envfrom, ed, sizeof(ed));
 	if (ed[0] == '\0')
 		return 0;
@@ -947,9 +1022,10 @@ mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args
 	return -1;
 }
 
-/* An image and rendered text of min < length <= max bytes.  SpamAssassin looks at
- * each HTML part; the facts are summed over the parts, which is the same for the
- * usual single HTML part. */
+/* An image in HTML of min < length <= max bytes: SpamAssassin's "length" is that
+ * of the HTML source (HTML::parse adds length($text) of its input), not of the
+ * rendered text.  SpamAssassin looks at each HTML part; the facts are summed over
+ * the parts, which is the same for the usual single HTML part. */
 int
 mw_eval_html_image_only(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
 {
@@ -959,5 +1035,5 @@ mw_eval_html_image_only(const struct mw_scan_ctx *ctx, const struct mw_eval_args
 
 	if (f == NULL || f->parts == 0 || f->images == 0)
 		return 0;
-	return (umin || (double)f->text_len > min) && (umax || (double)f->text_len <= max);
+	return (umin || (double)f->raw_len > min) && (umax || (double)f->raw_len <= max);
 }

@@ -83,7 +83,9 @@ struct ecase {
 	"Content-Type: text/html\n\n<p>hello</p>\n--b--\n"
 
 static const struct ecase cases[] = {
-	/* check_equal_from_domains: second-level domains of From and envelope sender */
+	/* check_equal_from_domains: second-level domains of From and envelope sender
+	 * (SpamAssassin's EnvelopeFrom: X-Envelope-From, Envelope-Sender, Return-Path
+	 * unless a Received field comes before them) */
 	{ "check_equal_from_domains", { NULL }, NULL,
 	  "From: a@mail.example.com\nReturn-Path: <b@example.com>\n\nx\n", 0 },
 	{ "check_equal_from_domains", { NULL }, NULL,
@@ -93,6 +95,19 @@ static const struct ecase cases[] = {
 	{ "check_equal_from_domains", { NULL }, NULL, "From: a@example.com\n\nx\n", 0 },
 	{ "check_equal_from_domains", { NULL }, NULL,
 	  "From: nobody\nReturn-Path: <b@example.org>\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, NULL,	/* Return-Path added on the way */
+	  RCVD_0822 "Return-Path: <b@example.org>\nFrom: a@example.com\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "X-Envelope-From: <b@example.org>\nReturn-Path: <b@example.com>\n"
+	  "From: a@example.com\n\nx\n", 1 },
+	{ "check_equal_from_domains", { NULL }, NULL,	/* X-Sender + fetchmail: none */
+	  "X-Sender: s@example.net\nReturn-Path: <b@example.org>\nFrom: a@example.com\n"
+	  "Received: from x by localhost with POP3 (fetchmail-5.9.0) for me; "
+	  "Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 0 },
+	{ "check_equal_from_domains", { NULL }, NULL,	/* the same without X-Sender */
+	  "Return-Path: <b@example.org>\nFrom: a@example.com\n"
+	  "Received: from x by localhost with POP3 (fetchmail-5.9.0) for me; "
+	  "Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 1 },
 	{ "check_equal_from_domains", { NULL }, "bounce@list.example.net",
 	  "From: a@example.com\nReturn-Path: <b@example.com>\n\nx\n", 1 },
 	/* check_outlook_message_id: the time in the id against Date, then Received */
