@@ -90,6 +90,10 @@ static atomic_ulong reload_count;
 /* libclamav reports load errors through its message callback, not the return code:
  * keep the last error/warning of this thread to put in the diagnostic. */
 static _Thread_local char clam_last_msg[256];
+/* During a scan: the first error libclamav reported (it returns CL_CLEAN after some
+ * internal failures, e.g. when it cannot create its temporary directory). */
+static _Thread_local bool clam_in_scan;
+static _Thread_local char clam_scan_error[256];
 
 static void
 clam_msg(enum cl_msg severity, const char *fullmsg, const char *msg, void *context)
@@ -104,6 +108,25 @@ clam_msg(enum cl_msg severity, const char *fullmsg, const char *msg, void *conte
 	n = strlen(clam_last_msg);
 	while (n > 0 && (clam_last_msg[n - 1] == '\n' || clam_last_msg[n - 1] == '\r'))
 		clam_last_msg[--n] = '\0';
+	if (clam_in_scan && severity == CL_MSG_ERROR && clam_scan_error[0] == '\0')
+		snprintf(clam_scan_error, sizeof(clam_scan_error), "%s", clam_last_msg);
+}
+
+/* An error that means the scanner itself failed (resources), as opposed to the
+ * many complaints about malformed input that libclamav also logs as errors. */
+static bool
+is_resource_error(const char *msg)
+{
+	static const char *const words[] = {
+		"temporary", "Can't create", "Can't write", "Can't allocate", "memory",
+		"tmpdir", NULL
+	};
+	size_t i;
+
+	for (i = 0; words[i]; i++)
+		if (strcasestr(msg, words[i]) != NULL)
+			return true;
+	return false;
 }
 
 static void
@@ -724,7 +747,10 @@ scan_local(const struct mw_av *av, const char *data, size_t len, struct mw_virus
 		snprintf(r->error, sizeof(r->error), "cannot map message (out of memory)");
 		return;
 	}
+	clam_scan_error[0] = '\0';
+	clam_in_scan = true;
 	rc = cl_scanmap_callback(map, NULL, &virname, &scanned, e, &opts, &cb);
+	clam_in_scan = false;
 	cl_fmap_close(map);
 	/* virname points into the engine: copy it before letting the engine go. */
 	if (rc == CL_VIRUS)
@@ -734,6 +760,13 @@ scan_local(const struct mw_av *av, const char *data, size_t len, struct mw_virus
 	r->status = MW_STAGE_DONE;
 	switch (rc) {
 	case CL_CLEAN:
+		/* Never report "clean" for a message libclamav could not really scan. */
+		if (clam_scan_error[0] != '\0' && is_resource_error(clam_scan_error)) {
+			r->status = MW_STAGE_ERROR;
+			r->state = MW_VIRUS_FAILED;
+			snprintf(r->error, sizeof(r->error), "libclamav: %s", clam_scan_error);
+			break;
+		}
 		r->state = MW_VIRUS_CLEAN;
 		break;
 	case CL_VIRUS:		/* r filled above */

@@ -504,6 +504,40 @@ test_scan_error_actions(void **state)
 	mw_generation_unref(g);
 }
 
+/* The in-process engine failing mid-operation (its scratch directory vanished) is a
+ * scanner error too, handled by clamav_on_error like a dead clamd. */
+static void
+test_local_scan_error(void **state)
+{
+	char conf[512], scratch[256], path[512];
+	struct mw_generation *g;
+	struct mw_verdict v;
+	size_t len;
+	char *msg;
+
+	(void)state;
+	snprintf(scratch, sizeof(scratch), "%s/scratch", tmpdir);
+	assert_int_equal(mkdir(scratch, 0700), 0);
+	snprintf(conf, sizeof(conf), "clamav_tmpdir = %s\nclamav_on_error = tempfail", scratch);
+	g = build_ok(db_conf(conf));
+	assert_int_equal(rmdir(scratch), 0);
+	snprintf(path, sizeof(path), "%s/clam.zip", TESTFILES);
+	msg = mail_with_attachment(path, NULL, &len);
+	scan(g, msg, len, &v);
+	assert_int_equal(v.virus.status, MW_STAGE_ERROR);
+	assert_int_equal(v.virus.state, MW_VIRUS_FAILED);
+	assert_non_null(strstr(v.virus.error, "libclamav: "));
+	assert_int_equal(v.action, MW_ACTION_TEMPFAIL);
+	assert_int_equal(v.reply.code, 451);
+	assert_string_equal(v.reply.xcode, "4.3.0");
+	mw_verdict_free(&v);
+	free(msg);
+	mw_generation_unref(g);
+
+	/* And at start-up the same directory is refused outright. */
+	build_fails(db_conf(conf), "clamav_tmpdir/tmpdir");
+}
+
 /* Configuration errors are refused at build time with a clear reason. */
 static void
 test_config_errors(void **state)
@@ -793,6 +827,7 @@ main(void)
 		cmocka_unit_test(test_every_testfile_each_action),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_scan_error_actions),
+		cmocka_unit_test(test_local_scan_error),
 		cmocka_unit_test(test_config_errors),
 		cmocka_unit_test(test_default_database),
 		cmocka_unit_test(test_engine_shared),
