@@ -3,7 +3,8 @@
 #
 # 1. golden files: hand-written edge cases (interleaved, truncated, damaged and foreign
 #    lines, JSON records, hashed addresses, lifecycle events, Postfix lines) with every
-#    selection option, and a log made earlier by `mailwarden --scan` (data/scan.syslog);
+#    selection option, a log made earlier by `mailwarden --scan` (data/scan.syslog) and
+#    one the daemon wrote under miltertest (data/milter.syslog);
 # 2. the same input plain, gzip-compressed, split over two files, and on stdin gives
 #    the same report;
 # 3. a log made now by running corpus messages through `mailwarden --scan` (kv, JSON
@@ -39,6 +40,9 @@ golden edge-address-plain --address bob@example.net "$D/edge.syslog"
 golden edge-address-hash --address Dave@Example.NET --hash-key-file "$D/edge.key" "$D/edge.syslog"
 golden edge-address-domain --address @partner.example "$D/edge.syslog"
 golden scan "$D/scan.syslog"
+# the log the real daemon wrote in tests/report/run-report-milter.sh (frozen)
+golden milter "$D/milter.syslog"
+golden milter-address --address dave@example.org "$D/milter.syslog"
 
 # hashing through the configuration file gives the same answer as the key file
 cp "$D/edge.conf" "$MW_TMP/edge.conf"
