@@ -1057,7 +1057,6 @@ static void *
 watcher_main(void *arg)
 {
 	struct timespec deadline;
-	bool force;
 
 	(void)arg;
 	pthread_mutex_lock(&watch_lock);
@@ -1069,10 +1068,11 @@ watcher_main(void *arg)
 				break;
 		if (watch_stop)
 			break;
-		force = reload_requested;
+		/* A request only makes the check early: an unchanged database is not
+		 * loaded again (that would cost a second engine on every SIGHUP). */
 		reload_requested = false;
 		pthread_mutex_unlock(&watch_lock);
-		mw_av_check_now(force);
+		mw_av_check_now(false);
 		pthread_mutex_lock(&watch_lock);
 	}
 	pthread_mutex_unlock(&watch_lock);

@@ -12,7 +12,8 @@
  *
  * Database watch: mw_av_watcher_start() starts one thread that checks every slot's
  * database every clamav_check_interval seconds (cl_statinidir/cl_statchkdir, like
- * clamd's SelfCheck) and when mw_av_request_reload() is called (SIGHUP).  A changed
+ * clamd's SelfCheck, plus a finer fingerprint) and at once when
+ * mw_av_request_reload() is called (SIGHUP).  A changed
  * database is loaded in that thread while scans go on; a database that fails to load
  * leaves the old engine in place and is reported.
  *
@@ -79,13 +80,15 @@ typedef void (*mw_av_reporter)(enum mw_av_event_level level, const char *text);
 void	mw_av_set_reporter(mw_av_reporter fn);
 int	mw_av_watcher_start(void);	/* 0, or -1 with errno */
 void	mw_av_watcher_stop(void);	/* joins the thread; safe when not started */
-/* Ask for a reload of every engine at once (SIGHUP).  Call it from the daemon's
- * sigwait thread, not from a signal handler: it signals a condition variable. */
+/* Ask the watcher to check every database now (SIGHUP) rather than at the next
+ * interval; what changed is reloaded, an unchanged database is not loaded again.
+ * Call it from the daemon's sigwait thread, not from a signal handler: it signals a
+ * condition variable. */
 void	mw_av_request_reload(void);
 
 /* Check every engine's database now and reload what changed (all of them when
- * force); what the watcher does on each tick.  Returns the number of engines that
- * failed to reload.  Tests and the benchmark call it directly. */
+ * force: the benchmark); what the watcher does on each tick and on request.  Returns
+ * the number of engines that failed to reload.  Tests call it directly. */
 int	mw_av_check_now(bool force);
 
 /* Counters for tests and the benchmark: number of live engines (slots) and of

@@ -786,7 +786,8 @@ test_reload_under_load(void **state)
 	mw_generation_unref(l.g);
 }
 
-/* The watcher thread reloads on request (SIGHUP) and reports it. */
+/* The watcher thread checks on request (SIGHUP): a changed database is reloaded at
+ * once, long before the (hour-long) interval, and reported. */
 static atomic_int reported_info;
 
 static void
@@ -802,11 +803,22 @@ test_watcher_request(void **state)
 	struct mw_generation *g = build_ok(db_conf("clamav_check_interval = 3600"));
 	unsigned long before = mw_av_reload_count();
 	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	char path[512], line[256];
 	int waited;
 
 	(void)state;
 	mw_av_set_reporter(reporter);
 	assert_int_equal(mw_av_watcher_start(), 0);
+	/* Unchanged: a request checks, and loads nothing. */
+	mw_av_request_reload();
+	for (waited = 0; waited < 50; waited++)
+		nanosleep(&pause, NULL);
+	assert_int_equal(mw_av_reload_count(), before);
+	/* Changed: a request loads it. */
+	snprintf(path, sizeof(path), "%s/clam.zip", TESTFILES);
+	hdb_line(path, "Mailwarden-Test-Zip", line, sizeof(line));
+	snprintf(path, sizeof(path), "%s/zip.hdb", dbdir);
+	write_file(path, line);
 	mw_av_request_reload();
 	for (waited = 0; mw_av_reload_count() == before && waited < 1000; waited++)
 		nanosleep(&pause, NULL);	/* at most 10 s */
@@ -815,6 +827,7 @@ test_watcher_request(void **state)
 	mw_av_set_reporter(NULL);
 	assert_true(mw_av_reload_count() > before);
 	assert_true(atomic_load(&reported_info) >= 1);
+	assert_int_equal(unlink(path), 0);
 	mw_generation_unref(g);
 }
 
