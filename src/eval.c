@@ -37,6 +37,8 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_for_mime_html_only", mw_eval_check_for_mime_html_only },
 	{ "html_test", mw_eval_html_test },
 	{ "html_image_only", mw_eval_html_image_only },
+	{ "check_freemail_from", mw_eval_check_freemail_from },
+	{ "check_freemail_header", mw_eval_check_freemail_header },
 	{ NULL, NULL }
 };
 

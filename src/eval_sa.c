@@ -14,6 +14,9 @@
 #include <strings.h>
 
 #include "envelope.h"
+#include "generation.h"
+#include "perlre.h"		/* PCRE2 (8-bit) */
+#include "rules_load.h"
 #include "eval_sa.h"
 #include "html.h"
 #include "mime.h"
@@ -1036,4 +1039,348 @@ mw_eval_html_image_only(const struct mw_scan_ctx *ctx, const struct mw_eval_args
 	if (f == NULL || f->parts == 0 || f->images == 0)
 		return 0;
 	return (umin || (double)f->raw_len > min) && (umax || (double)f->raw_len <= max);
+}
+
+/* --- FreeMail ---------------------------------------------------------------------------- */
+
+struct strv {
+	char   **v;
+	size_t	 n, cap;
+};
+
+struct mw_eval_sa_conf {
+	struct strv domains;	/* exact, lower-case */
+	struct strv wild;	/* with '*' (no dot) or '?' (any one char) */
+	struct strv welcome;	/* addresses or domains never counted as freemail */
+};
+
+static int
+strv_add(struct strv *sv, const char *s, size_t n)
+{
+	size_t i;
+	char *c;
+
+	if (sv->n == sv->cap) {
+		size_t cap = sv->cap ? sv->cap * 2 : 64;
+		char **v = realloc(sv->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		sv->v = v;
+		sv->cap = cap;
+	}
+	if ((c = malloc(n + 1)) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		c[i] = (char)tolower((unsigned char)s[i]);
+	c[n] = '\0';
+	sv->v[sv->n++] = c;
+	return 0;
+}
+
+static void
+strv_free(struct strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+}
+
+static bool
+strv_has(const struct strv *sv, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		if (strcmp(sv->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+int
+mw_eval_sa_conf_line(struct mw_eval_sa_conf **confp, const char *key, const char *val)
+{
+	bool domains = strcmp(key, "freemail_domains") == 0;
+	struct mw_eval_sa_conf *c = *confp;
+	const char *p = val;
+
+	if (!domains && strcmp(key, "freemail_welcomelist") != 0 &&
+	    strcmp(key, "freemail_whitelist") != 0)
+		return 0;
+	if (c == NULL && (c = *confp = calloc(1, sizeof(*c))) == NULL)
+		return -1;
+	while (*p != '\0') {
+		const char *w;
+		size_t n, i;
+		bool ok = true, wild = false;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		for (w = p; *p != '\0' && !isspace((unsigned char)*p); p++)
+			;
+		if ((n = (size_t)(p - w)) == 0)
+			break;
+		if (!domains) {
+			if (strv_add(&c->welcome, w, n) < 0)
+				return -1;
+			continue;
+		}
+		/* SpamAssassin takes only [a-zA-Z0-9.*?-] entries, ignoring the others */
+		for (i = 0; i < n; i++) {
+			if (w[i] == '*' || w[i] == '?')
+				wild = true;
+			else if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-')
+				ok = false;
+		}
+		if (ok && strv_add(wild ? &c->wild : &c->domains, w, n) < 0)
+			return -1;
+	}
+	return 1;
+}
+
+void
+mw_eval_sa_conf_free(struct mw_eval_sa_conf *c)
+{
+	if (c == NULL)
+		return;
+	strv_free(&c->domains);
+	strv_free(&c->wild);
+	strv_free(&c->welcome);
+	free(c);
+}
+
+/* FreeMail's wildcards: '*' = [^.]*, '?' = any one character; the whole string. */
+static bool
+wild_match(const char *pat, const char *s)
+{
+	if (*pat == '\0')
+		return *s == '\0';
+	if (*pat == '*') {
+		for (;;) {
+			if (wild_match(pat + 1, s))
+				return true;
+			if (*s == '\0' || *s == '.')
+				return false;
+			s++;
+		}
+	}
+	if (*s == '\0')
+		return false;
+	if (*pat == '?' || *pat == *s)
+		return wild_match(pat + 1, s + 1);
+	return false;
+}
+
+/* FreeMail's built-in welcomelist of role and bounce addresses:
+ * ^(?:abuse|support|sales|info|helpdesk|contact|kontakt|(?:post|host|domain)master|
+ *  undisclosed.*|request-[a-f0-9]{16}|bounced?-|[a-f0-9]{8}(?:\.[a-f0-9]{8}|
+ *  -[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})|.+=.+=.+)\@  (case-insensitive) */
+static bool
+xhex(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool
+role_address(const char *email)
+{
+	static const char *const words[] = {
+		"abuse@", "support@", "sales@", "info@", "helpdesk@", "contact@", "kontakt@",
+		"postmaster@", "hostmaster@", "domainmaster@"
+	};
+	const char *last_at = strrchr(email, '@'), *p;
+	size_t k, eq = 0;
+
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		if (strncasecmp(email, words[k], strlen(words[k])) == 0)
+			return true;
+	if (last_at == NULL)
+		return false;
+	if (strncasecmp(email, "undisclosed", 11) == 0)
+		return true;
+	if (strncasecmp(email, "request-", 8) == 0 && xhex(email + 8, 16) && email[24] == '@')
+		return true;
+	if (strncasecmp(email, "bounce-", 7) == 0 || strncasecmp(email, "bounced-", 8) == 0)
+		return true;
+	if (xhex(email, 8) && ((email[8] == '.' && xhex(email + 9, 8) && email[17] == '@') ||
+	    (email[8] == '-' && xhex(email + 9, 4) && email[13] == '-' &&
+	    xhex(email + 14, 4) && email[18] == '-' && xhex(email + 19, 4) &&
+	    email[23] == '-' && xhex(email + 24, 12) && email[36] == '@')))
+		return true;
+	/* .+=.+=.+\@ : two '=' with something around them before an '@' */
+	for (p = email; p < last_at; p++)
+		if (*p == '=' && p > email && p + 1 < last_at) {
+			if (++eq == 2)
+				return true;
+		}
+	return false;
+}
+
+bool
+mw_eval_sa_is_freemail(const struct mw_eval_sa_conf *c, const char *email)
+{
+	const char *at, *domain;
+	size_t i;
+
+	if (c == NULL || email[0] == '\0')
+		return false;
+	if (strv_has(&c->welcome, email))
+		return false;
+	at = strrchr(email, '@');
+	domain = at != NULL ? at + 1 : email;
+	if (strv_has(&c->welcome, domain) || role_address(email))
+		return false;
+	if (strv_has(&c->domains, domain))
+		return true;
+	/* \@(?:wildcards)$ : after any '@' */
+	for (at = strchr(email, '@'); at != NULL; at = strchr(at + 1, '@'))
+		for (i = 0; i < c->wild.n; i++)
+			if (wild_match(c->wild.v[i], at + 1))
+				return true;
+	return false;
+}
+
+static const struct mw_eval_sa_conf *
+eval_conf(const struct mw_scan_ctx *ctx)
+{
+	return ctx->gen != NULL && ctx->gen->rules != NULL ? ctx->gen->rules->eval_conf : NULL;
+}
+
+/* email =~ /regex/ for the optional argument; -1 when it does not compile */
+static int
+re_match(const char *re, const char *s)
+{
+	pcre2_code *code;
+	pcre2_match_data *md;
+	int err, rc;
+	PCRE2_SIZE off;
+
+	if ((code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &err, &off,
+	    NULL)) == NULL)
+		return -1;
+	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) == NULL) {
+		pcre2_code_free(code);
+		return -1;
+	}
+	rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	pcre2_code_free(code);
+	return rc >= 0;
+}
+
+/* Lower-cased (and, for From addresses, dots squeezed) copy of an address. */
+static void
+lc_addr(const char *a, char *out, size_t cap, bool squeeze)
+{
+	size_t n = 0;
+
+	for (; *a != '\0' && n + 1 < cap; a++) {
+		if (squeeze && *a == '.' && n > 0 && out[n - 1] == '.')
+			continue;
+		out[n++] = (char)tolower((unsigned char)*a);
+	}
+	out[n] = '\0';
+}
+
+static bool
+model_parses(const char *field)
+{
+	static const char *const f[] = {
+		"From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Resent-From", "Resent-To",
+		"Resent-Cc", "Resent-Bcc", "Resent-Sender", "Return-Path", "Errors-To",
+		"Disposition-Notification-To", "Delivered-To"
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcasecmp(f[i], field) == 0)
+			return true;
+	return false;
+}
+
+/* Test one address; 1 = freemail (and matching the regex if given). */
+static int
+freemail_one(const struct mw_eval_sa_conf *c, const char *addr, const char *re, bool squeeze)
+{
+	char e[512];
+
+	lc_addr(addr, e, sizeof(e), squeeze);
+	if (!mw_eval_sa_is_freemail(c, e))
+		return 0;
+	return re == NULL ? 1 : re_match(re, e) == 1;
+}
+
+/* Every address of a field: the model's parse when it has one, else plain_addr. */
+static int
+freemail_field(const struct mw_scan_ctx *ctx, const struct mw_eval_sa_conf *c,
+    const char *field, const char *re, bool squeeze)
+{
+	const struct mw_message *m = &ctx->msg;
+	char buf[512];
+	size_t n = 0, i;
+
+	if (strcmp(field, "EnvelopeFrom") == 0)
+		return freemail_one(c, envelope_from(ctx, buf, sizeof(buf)), re, squeeze);
+	if (model_parses(field)) {
+		const struct mw_mime_address *a = m->mime != NULL ?
+		    mw_mime_addresses(m, field, &n) : NULL;
+
+		for (i = 0; a != NULL && i < n; i++)
+			if (a[i].addr != NULL && freemail_one(c, a[i].addr, re, squeeze) == 1)
+				return 1;
+		return 0;
+	}
+	return freemail_one(c, plain_addr(m, field, buf, sizeof(buf)), re, squeeze);
+}
+
+int
+mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	static const char *const fields[] = {
+		"From", "Envelope-Sender", "Resent-Sender", "X-Envelope-From", "EnvelopeFrom"
+	};
+	const struct mw_eval_sa_conf *c = eval_conf(ctx);
+	const char *re = args->argc > 0 ? args->argv[0] : NULL;
+	size_t k;
+
+	if (c == NULL || (c->domains.n == 0 && c->wild.n == 0))
+		return 0;	/* no freemail_domains: the plugin is off */
+	/* SpamAssassin's all_from_addrs: the first Resent-From alone when there is one */
+	if (mw_message_header(&ctx->msg, "Resent-From", 0) != NULL) {
+		const struct mw_mime_address *a;
+		size_t n = 0;
+
+		a = ctx->msg.mime != NULL ? mw_mime_addresses(&ctx->msg, "Resent-From", &n) : NULL;
+		return a != NULL && n > 0 && a[0].addr != NULL &&
+		    freemail_one(c, a[0].addr, re, false) == 1;
+	}
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (freemail_field(ctx, c, fields[k], re, true) == 1)
+			return 1;
+	return 0;
+}
+
+int
+mw_eval_check_freemail_header(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_eval_sa_conf *c = eval_conf(ctx);
+	char field[128];
+	size_t n;
+
+	if (c == NULL || (c->domains.n == 0 && c->wild.n == 0) || args->argc < 1)
+		return 0;
+	/* 'Reply-To:addr' is read as 'Reply-To' (the :addr is implied) */
+	n = strcspn(args->argv[0], ":");
+	if (n >= sizeof(field))
+		return 0;
+	memcpy(field, args->argv[0], n);
+	field[n] = '\0';
+	return freemail_field(ctx, c, field, args->argc > 1 ? args->argv[1] : NULL, false);
 }

@@ -38,6 +38,24 @@ int	mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *
 int	mw_eval_html_image_only(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 
+/* FreeMail */
+int	mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_freemail_header(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+
+/*
+ * Settings of the eval plugins kept from the rule files (freemail_domains,
+ * freemail_welcomelist / freemail_whitelist).  The rule loader offers every
+ * directive it does not know: 1 = taken, 0 = not ours, -1 = ENOMEM.  The lists live
+ * in the ruleset (read-only once loaded) and are freed with it.
+ */
+struct mw_eval_sa_conf;
+int	mw_eval_sa_conf_line(struct mw_eval_sa_conf **conf, const char *key, const char *val);
+void	mw_eval_sa_conf_free(struct mw_eval_sa_conf *conf);
+/* Is this (lower-case) address a freemail one, as FreeMail's _is_freemail? */
+bool	mw_eval_sa_is_freemail(const struct mw_eval_sa_conf *conf, const char *email);
+
 /*
  * SpamAssassin's Util::parse_rfc822_date: a date anywhere in text (it looks for
  * "D Mon YYYY", "Mon D hh:mm:ss YYYY" or "D Mon YY", then hh:mm[:ss] and a zone;

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "rules_load.h"
+#include "eval_sa.h"		/* issue 5: settings of the eval plugins */
 
 const char *const mw_rule_kind_names[] = {
 	[MW_RK_HEADER] = "header", [MW_RK_MIMEHEADER] = "mimeheader", [MW_RK_BODY] = "body",
@@ -1073,8 +1074,15 @@ parse_line(struct loader *ld, char *line, const char *file, unsigned lineno,
 		set_delim(ld->rend, sizeof(ld->rend), val);
 	else if (strcmp(key, "require_version") == 0) {
 		/* rule files written for another version still load */
-	} else
-		ld->rs->stats.ignored_directives++;
+	} else {
+		/* --- eval tests (issue 5): freemail_domains etc. --- */
+		int taken = mw_eval_sa_conf_line(&ld->rs->eval_conf, key, val);
+
+		if (taken < 0)
+			mw_diag_warn(ld->diag, file, lineno, "%s: out of memory", key);
+		else if (taken == 0)
+			ld->rs->stats.ignored_directives++;
+	}
 }
 
 static void
@@ -2027,6 +2035,7 @@ mw_rules_free(struct mw_ruleset *rs)
 	if (rs->index != NULL)
 		free(rs->index->slots);
 	free(rs->index);
+	mw_eval_sa_conf_free(rs->eval_conf);	/* issue 5 */
 	free(rs);
 }
 

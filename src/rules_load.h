@@ -139,6 +139,8 @@ struct mw_ruleset {
 	struct mw_ruleset_stats stats;
 	/* the table of names during loading */
 	struct mw_rule_index *index;
+	/* --- eval tests (issue 5): freemail_* lists and other eval settings --- */
+	struct mw_eval_sa_conf *eval_conf;
 };
 
 /*

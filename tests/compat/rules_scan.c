@@ -30,6 +30,7 @@
 #include "rules_load.h"
 #include "scan.h"		/* issue 5: native evals read a scan context */
 #include "verdict.h"
+#include "generation.h"
 
 static double
 cpu_seconds(void)
@@ -121,6 +122,7 @@ scan_one(const struct mw_ruleset *rs, const char *path, bool no_prefilter, bool 
 	struct mw_rules_result res;
 	struct mw_scan_ctx ctx;		/* --- eval tests (issue 5) --- */
 	struct mw_verdict v;
+	struct mw_generation g;
 	size_t len, i;
 	char *data = read_file(path, &len);
 	const char *p = data;
@@ -158,6 +160,9 @@ scan_one(const struct mw_ruleset *rs, const char *path, bool no_prefilter, bool 
 	memset(&v, 0, sizeof(v));
 	ctx.msg = m;		/* a shallow copy: freed through m below */
 	ctx.v = &v;
+	memset(&g, 0, sizeof(g));
+	g.rules = (struct mw_ruleset *)rs;	/* the eval settings (freemail lists) */
+	ctx.gen = &g;
 	in.ctx = &ctx;
 	if (dump_views && in.views != NULL) {
 		dump("body", in.views->body, in.views->nbody);

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 
 #include "envelope.h"
+#include "generation.h"
+#include "rules_load.h"
 #include "eval.h"
 #include "eval_sa.h"
 #include "message.h"
@@ -259,6 +261,126 @@ test_html_unknown(void **state)
 	mw_message_free(&ctx.msg);
 }
 
+/* --- FreeMail: lists kept by the rule loader ---------------------------------------- */
+
+static const char freemail_cf[] =
+	"ifplugin Mail::SpamAssassin::Plugin::FreeMail\n"
+	"freemail_domains example.net mail.example.org\n"
+	"freemail_domains *.free.test yahoo.co.?? bad_entry!.test\n"
+	"freemail_welcomelist vip@example.net trusted.free.test\n"
+	"header FM_FROM eval:check_freemail_from()\n"
+	"header FM_RT_DIGIT eval:check_freemail_header('Reply-To', '\\d@')\n"
+	"header FM_ENV eval:check_freemail_header('EnvelopeFrom')\n"
+	"endif\n";
+
+static void
+test_freemail_lists(void **state)
+{
+	static const struct { const char *email; bool want; } emails[] = {
+		{ "joe@example.net", true },
+		{ "joe@mail.example.org", true },
+		{ "joe@example.org", false },
+		{ "joe@a.free.test", true },
+		{ "joe@a.b.free.test", false },		/* '*' does not match a dot */
+		{ "joe@yahoo.co.uk", true },		/* '?' is one character */
+		{ "joe@yahoo.co.uk.example", false },
+		{ "vip@example.net", false },		/* welcomelisted address */
+		{ "joe@trusted.free.test", false },	/* welcomelisted domain */
+		{ "postmaster@example.net", false },	/* role addresses never count */
+		{ "bounce-123@example.net", false },
+		{ "a=b=c@example.net", false },
+		{ "joe@bad_entry!.test", false },	/* an invalid entry is dropped */
+		{ "", false },
+	};
+	struct mw_diag diag;
+	struct mw_ruleset *rs;
+	size_t i;
+
+	(void)state;
+	mw_diag_init(&diag);
+	rs = mw_rules_load_string("freemail.cf", freemail_cf, sizeof(freemail_cf) - 1, 0, &diag);
+	assert_non_null(rs);
+	assert_non_null(rs->eval_conf);
+	for (i = 0; i < sizeof(emails) / sizeof(emails[0]); i++)
+		if (mw_eval_sa_is_freemail(rs->eval_conf, emails[i].email) != emails[i].want)
+			fail_msg("%s: want %d", emails[i].email, emails[i].want);
+	mw_rules_free(rs);
+	mw_diag_free(&diag);
+}
+
+static void
+test_freemail_evals(void **state)
+{
+	static const struct { const char *rule, *msg; int want; } fc[] = {
+		{ "FM_FROM", "From: Joe <joe@example.net>\n\nx\n", 1 },
+		{ "FM_FROM", "From: Joe <JOE@Example.NET>\n\nx\n", 1 },
+		{ "FM_FROM", "From: joe@example.com\n\nx\n", 0 },
+		{ "FM_FROM", "From: joe@example.com\nX-Envelope-From: <x@example.net>\n\nx\n", 1 },
+		{ "FM_FROM", "Resent-From: r@example.com\nFrom: joe@example.net\n\nx\n", 0 },
+		{ "FM_RT_DIGIT", "Reply-To: joe7@example.net\n\nx\n", 1 },
+		{ "FM_RT_DIGIT", "Reply-To: joe@example.net\n\nx\n", 0 },
+		{ "FM_RT_DIGIT", "Reply-To: joe7@example.com\n\nx\n", 0 },
+		{ "FM_ENV", "Return-Path: <joe@a.free.test>\n\nx\n", 1 },
+		{ "FM_ENV", "Return-Path: <joe@example.com>\n\nx\n", 0 },
+	};
+	struct mw_diag diag;
+	struct mw_ruleset *rs;
+	struct mw_generation g;
+	size_t i;
+
+	(void)state;
+	mw_diag_init(&diag);
+	rs = mw_rules_load_string("freemail.cf", freemail_cf, sizeof(freemail_cf) - 1, 0, &diag);
+	assert_non_null(rs);
+	memset(&g, 0, sizeof(g));
+	g.rules = rs;
+	for (i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
+		const struct mw_rule *r = mw_rules_find(rs, fc[i].rule);
+		struct mw_scan_ctx ctx;
+		struct mw_limits lim = { .max_header_count = 100, .max_header_size = 65536 };
+		struct mw_mime_limits mlim;
+		struct mw_eval_args a;
+		int got;
+
+		assert_non_null(r);
+		assert_non_null(r->native);
+		a.argc = r->eval_argc;
+		a.argv = (const char *const *)r->eval_argv;
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.gen = &g;
+		mw_message_init(&ctx.msg);
+		mw_mime_limits_default(&mlim);
+		assert_int_equal(mw_message_parse(&ctx.msg, fc[i].msg, strlen(fc[i].msg), &lim), 0);
+		assert_int_equal(mw_mime_build(&ctx.msg, &mlim), 0);
+		got = r->native(&ctx, &a);
+		mw_mime_free(&ctx.msg);
+		mw_message_free(&ctx.msg);
+		if (got != fc[i].want)
+			fail_msg("case %zu %s: got %d, want %d", i, fc[i].rule, got, fc[i].want);
+	}
+	/* without freemail_domains the plugin is off */
+	g.rules = NULL;
+	{
+		struct mw_scan_ctx ctx;
+		struct mw_limits lim = { .max_header_count = 100, .max_header_size = 65536 };
+		struct mw_mime_limits mlim;
+		struct mw_eval_args a = { 0, NULL };
+		const char *msg = "From: joe@example.net\n\nx\n";
+
+		memset(&ctx, 0, sizeof(ctx));
+		ctx.gen = &g;
+		mw_message_init(&ctx.msg);
+		mw_mime_limits_default(&mlim);
+		assert_int_equal(mw_message_parse(&ctx.msg, msg, strlen(msg), &lim), 0);
+		assert_int_equal(mw_mime_build(&ctx.msg, &mlim), 0);
+		assert_int_equal(mw_eval_check_freemail_from(&ctx, &a), 0);
+		mw_mime_free(&ctx.msg);
+		mw_message_free(&ctx.msg);
+	}
+	mw_rules_free(rs);
+	mw_diag_free(&diag);
+}
+
 int
 main(void)
 {
@@ -266,6 +388,8 @@ main(void)
 		cmocka_unit_test(test_parse_date),
 		cmocka_unit_test(test_evals),
 		cmocka_unit_test(test_html_unknown),
+		cmocka_unit_test(test_freemail_lists),
+		cmocka_unit_test(test_freemail_evals),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
