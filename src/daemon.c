@@ -11,13 +11,17 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <netdb.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -184,6 +188,69 @@ fix_socket(const char *conn, long mode, const char *group)
 	return 0;
 }
 
+/*
+ * libmilter's listener looks at its stop flag only between poll() calls of 5 s;
+ * one connection to our own socket wakes it at once, so SIGTERM stops promptly.
+ */
+static void
+wake_listener(const char *conn)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	const char *path = NULL, *at;
+	char port[16], host[256];
+	int fd;
+
+	if (strncmp(conn, "unix:", 5) == 0)
+		path = conn + 5;
+	else if (strncmp(conn, "local:", 6) == 0)
+		path = conn + 6;
+	else if (conn[0] == '/')
+		path = conn;
+	if (path != NULL) {
+		if (strlen(path) >= sizeof(sun.sun_path) ||
+		    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+			return;
+		memcpy(sun.sun_path, path, strlen(path) + 1);
+		(void)connect(fd, (struct sockaddr *)&sun, sizeof(sun));
+		close(fd);
+		return;
+	}
+	if ((strncmp(conn, "inet:", 5) != 0 && strncmp(conn, "inet6:", 6) != 0) ||
+	    (at = strchr(conn, '@')) == NULL)
+		return;
+	conn = strchr(conn, ':') + 1;
+	snprintf(port, sizeof(port), "%.*s", (int)(at - conn), conn);
+	snprintf(host, sizeof(host), "%s", at + 1);
+	if (getaddrinfo(host, port, &hints, &res) != 0)
+		return;
+	if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0) {
+		(void)connect(fd, res->ai_addr, res->ai_addrlen);
+		close(fd);
+	}
+	freeaddrinfo(res);
+}
+
+struct waker {
+	const char	*sock;
+	atomic_bool	 done;
+};
+
+/* smfi_stop() blocks until the listener notices; poke it until it has gone. */
+static void *
+waker_thread(void *arg)
+{
+	struct waker *w = arg;
+	struct timespec pause = { .tv_sec = 0, .tv_nsec = 100 * 1000 * 1000 };
+	int i;
+
+	for (i = 0; i < 60 && !atomic_load(&w->done); i++) {
+		nanosleep(&pause, NULL);
+		wake_listener(w->sock);
+	}
+	return NULL;
+}
+
 static void *
 milter_thread(void *arg)
 {
@@ -335,8 +402,19 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 		snprintf(signame, sizeof(signame), "%d", sig);
 		log_event(LOG_NOTICE, NULL, "stopping", "signal", signame);
 	}
-	smfi_stop();
-	pthread_join(tid, NULL);
+	{
+		struct waker w = { .sock = sock };
+		pthread_t wt;
+		bool waking;
+
+		atomic_init(&w.done, false);
+		waking = pthread_create(&wt, NULL, waker_thread, &w) == 0;
+		smfi_stop();
+		pthread_join(tid, NULL);
+		atomic_store(&w.done, true);
+		if (waking)
+			pthread_join(wt, NULL);
+	}
 	mw_av_watcher_stop();
 	if (milter_rc != MI_SUCCESS)
 		ex = EX_SOFTWARE;
