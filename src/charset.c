@@ -10,8 +10,10 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -225,12 +227,92 @@ convert(iconv_t cd, const char *in, size_t n, struct mw_buf *out,
 	return 0;
 }
 
+/*
+ * iconv descriptors are cached per thread: glibc loads a gconv module on every
+ * iconv_open and unloads it on the last iconv_close, so opening per part means a
+ * dlopen/dlclose per part under a process-wide lock.  A descriptor is only ever
+ * used by its own thread, as iconv requires.
+ */
+#define ICONV_CACHE	8
+
+struct iconv_cache {
+	struct {
+		char	 name[48];
+		iconv_t	 cd;
+		unsigned long used;
+	} e[ICONV_CACHE];
+	unsigned long clock;
+};
+
+static pthread_key_t cache_key;
+static pthread_once_t cache_once = PTHREAD_ONCE_INIT;
+
+static void
+cache_free(void *p)
+{
+	struct iconv_cache *c = p;
+	size_t i;
+
+	for (i = 0; i < ICONV_CACHE; i++)
+		if (c->e[i].name[0])
+			iconv_close(c->e[i].cd);
+	free(c);
+}
+
+static void
+cache_init(void)
+{
+	if (pthread_key_create(&cache_key, cache_free) != 0)
+		cache_key = (pthread_key_t)-1;
+}
+
+/* A descriptor from name to UTF-8, reset to its initial state; (iconv_t)-1 with
+ * errno EINVAL for an unknown charset.  *owned: the caller must iconv_close it. */
+static iconv_t
+cd_get(const char *name, bool *owned)
+{
+	struct iconv_cache *c;
+	size_t i, victim = 0;
+	iconv_t cd;
+
+	*owned = false;
+	pthread_once(&cache_once, cache_init);
+	c = cache_key == (pthread_key_t)-1 ? NULL : pthread_getspecific(cache_key);
+	if (c == NULL && cache_key != (pthread_key_t)-1 && (c = calloc(1, sizeof(*c))) != NULL &&
+	    pthread_setspecific(cache_key, c) != 0) {
+		free(c);
+		c = NULL;
+	}
+	if (c == NULL || strlen(name) >= sizeof(c->e[0].name)) {
+		*owned = true;
+		return iconv_open("UTF-8", name);
+	}
+	for (i = 0; i < ICONV_CACHE; i++) {
+		if (c->e[i].name[0] && strcasecmp(c->e[i].name, name) == 0) {
+			c->e[i].used = ++c->clock;
+			iconv(c->e[i].cd, NULL, NULL, NULL, NULL);
+			return c->e[i].cd;
+		}
+		if (c->e[i].used < c->e[victim].used)
+			victim = i;
+	}
+	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+		return cd;
+	if (c->e[victim].name[0])
+		iconv_close(c->e[victim].cd);
+	snprintf(c->e[victim].name, sizeof(c->e[victim].name), "%s", name);
+	c->e[victim].cd = cd;
+	c->e[victim].used = ++c->clock;
+	return cd;
+}
+
 static int
 convert_named(const char *name, const char *in, size_t n, struct mw_buf *out,
     struct mw_charset_result *res, bool *known)
 {
 	iconv_t cd;
 	size_t unit = 1;
+	bool owned;
 	int rc;
 
 	*known = true;
@@ -247,7 +329,7 @@ convert_named(const char *name, const char *in, size_t n, struct mw_buf *out,
 		unit = 2;
 	else if (strncasecmp(name, "UTF-32", 6) == 0 || strncasecmp(name, "UCS-4", 5) == 0)
 		unit = 4;
-	if ((cd = iconv_open("UTF-8", name)) == (iconv_t)-1) {
+	if ((cd = cd_get(name, &owned)) == (iconv_t)-1) {
 		if (errno == EINVAL) {
 			*known = false;
 			return 0;
@@ -255,7 +337,8 @@ convert_named(const char *name, const char *in, size_t n, struct mw_buf *out,
 		return -1;
 	}
 	rc = convert(cd, in, n, out, res, unit);
-	iconv_close(cd);
+	if (owned)
+		iconv_close(cd);
 	return rc;
 }
 

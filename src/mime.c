@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include <gmime/gmime.h>
+#include <libxml/parser.h>
 
 #include "buf.h"
 #include "charset.h"
@@ -247,10 +248,13 @@ static const char *const address_fields[] = {
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
+/* Both libraries keep process-wide tables that must be set up once, before any
+ * thread uses them (libxml2: xmlInitParser "in the main thread"). */
 static void
 gmime_init_once(void)
 {
 	g_mime_init();
+	xmlInitParser();
 }
 
 void
