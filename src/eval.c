@@ -39,6 +39,7 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "html_image_only", mw_eval_html_image_only },
 	{ "check_freemail_from", mw_eval_check_freemail_from },
 	{ "check_freemail_header", mw_eval_check_freemail_header },
+	{ "check_for_ascii_text_illegal", mw_eval_check_for_ascii_text_illegal },
 	{ NULL, NULL }
 };
 

@@ -33,6 +33,8 @@ int	mw_eval_check_for_mime_html(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_mime_html_only(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_for_ascii_text_illegal(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 /* HTMLEval */
 int	mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
 int	mw_eval_html_image_only(const struct mw_scan_ctx *ctx,

@@ -183,6 +183,16 @@ static const struct ecase cases[] = {
 	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
 	  "Content-Type: text/html\n\n<p>hi</p>\n--b\nContent-Type: image/gif\n"
 	  "Content-Transfer-Encoding: base64\n\nR0lGODlhAQABAAAAACw=\n--b--\n", 1 },
+	/* check_for_ascii_text_illegal: 8-bit, NUL or CR in text/plain said to be ASCII */
+	{ "check_for_ascii_text_illegal", { NULL }, NULL, "Subject: x\n\ncaf\xc3\xa9\n", 1 },
+	{ "check_for_ascii_text_illegal", { NULL }, NULL,
+	  "Content-Type: text/plain; charset=US-ASCII\n\ncaf\xe9\n", 1 },
+	{ "check_for_ascii_text_illegal", { NULL }, NULL, "Subject: x\n\nbare\rCR\n", 1 },
+	{ "check_for_ascii_text_illegal", { NULL }, NULL, "Subject: x\n\nplain text\n", 0 },
+	{ "check_for_ascii_text_illegal", { NULL }, NULL,
+	  "Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n", 0 },
+	{ "check_for_ascii_text_illegal", { NULL }, NULL,
+	  "Content-Type: text/html\n\n<p>caf\xe9</p>\n", 0 },
 	/* html_test('html'), html_image_only */
 	{ "html_test", { "html" }, NULL,
 	  "Content-Type: text/html\n\n<html><body>hi</body></html>\n", 1 },
