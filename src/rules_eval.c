@@ -334,6 +334,7 @@ struct run {
 	double	*val;			/* per rule: hit count / meta value */
 	char   **match;			/* per rule: matched text (keep_matches) */
 	unsigned char *cand;		/* per rule: prefilter says it may match */
+	unsigned char *skipped;		/* per rule: not run (time budget) */
 	struct sbuf *hval;		/* per header key: the value, built on first use */
 	unsigned char *hbuilt;
 	struct mw_textv full;		/* the message for full rules, LF line ends */
@@ -962,6 +963,20 @@ is_subrule(const struct mw_rule *r)
 	return r->name[0] == '_' && r->name[1] == '_';
 }
 
+/* Did every rule this meta reads run (metas before it in order were decided)? */
+static bool
+meta_complete(const struct run *run, const struct mw_rule *r, size_t pos)
+{
+	size_t k;
+
+	(void)pos;
+	for (k = 0; k < r->nrpn; k++)
+		if (r->rpn[k].op == MW_MO_RULE && r->rpn[k].rule != SIZE_MAX &&
+		    run->skipped[r->rpn[k].rule])
+			return false;
+	return true;
+}
+
 #define SA_MAX_BODY_LINE	2048
 
 /*
@@ -1065,11 +1080,13 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 		return -1;
 	run.val = calloc(rs->nrules + 1, sizeof(*run.val));
 	run.cand = calloc(rs->nrules + 1, 1);
+	run.skipped = calloc(rs->nrules + 1, 1);
 	run.hval = calloc(rs->nhkeys + 1, sizeof(*run.hval));
 	run.hbuilt = calloc(rs->nhkeys + 1, 1);
 	if (in->keep_matches)
 		run.match = calloc(rs->nrules + 1, sizeof(*run.match));
-	if (run.val == NULL || run.cand == NULL || run.hval == NULL || run.hbuilt == NULL ||
+	if (run.val == NULL || run.cand == NULL || run.skipped == NULL || run.hval == NULL ||
+	    run.hbuilt == NULL ||
 	    (in->keep_matches && run.match == NULL)) {
 		rc = -1;
 		goto done;
@@ -1084,6 +1101,8 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 	for (i = 0; i < rs->first_meta; i++) {
 		if (in->budget_ms > 0 && (i & 15) == 0 && now_ms() - t0 > in->budget_ms) {
 			out->budget_exceeded = true;
+			for (; i < rs->first_meta; i++)
+				run.skipped[rs->order[i]] = 1;
 			break;
 		}
 		if (in->rule_ms != NULL) {
@@ -1104,6 +1123,12 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 
 		if (r->broken)
 			continue;
+		/* past the budget, a meta over rules that never ran would read their
+		 * absence as "no hit" (and !__HAS_FROM would fire): skip those metas */
+		if (out->budget_exceeded && !meta_complete(&run, r, i)) {
+			run.skipped[rs->order[i]] = 1;
+			continue;
+		}
 		v = eval_meta(&run, r);
 		if (truthy(v))
 			run.val[rs->order[i]] = v > 0 ? v : 1;
@@ -1145,6 +1170,7 @@ done:
 	}
 	free(run.val);
 	free(run.cand);
+	free(run.skipped);
 	free(run.raw);
 	free(run.raw_text);
 	free(run.full_copy);

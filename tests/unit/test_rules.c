@@ -583,6 +583,10 @@ run_eval(bool no_prefilter)
 	assert_int_equal(mw_rules_run(rs, &in, &res), 0);
 	assert_true(res.budget_exceeded);
 	assert_false(hit(rs, &res, "BODY_PARA", NULL));
+	/* metas over rules that did not run are not decided (no !RULE false hits) */
+	assert_false(hit(rs, &res, "META_COND", NULL));
+	assert_false(hit(rs, &res, "META_UNDEF", NULL));
+	assert_int_equal(res.nhits, 0);
 	mw_rules_result_free(&res);
 
 	mw_message_free(&m);
