@@ -168,10 +168,7 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 		skip_all(v, "opted_out");
 		/* The promise to log how every message travelled holds here too, from
 		 * the MTA's macros alone: the message itself is not read. */
-		if (ctx.policy.tls_warn == MW_TLS_WARN_OFF) {
-			v->tls.status = MW_STAGE_SKIPPED;
-			v->tls.reason = "tls_warn_off";
-		} else {
+		if (ctx.policy.tls_warn != MW_TLS_WARN_OFF) {
 			mw_tls_this_hop(&env->tls, &v->tls);
 			v->tls.status = MW_STAGE_DONE;
 			v->tls.earlier_not_examined = true;

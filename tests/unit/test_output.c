@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,14 +22,31 @@
 #include "scan.h"
 #include "verdict.h"
 
+/* The foundation's behaviour alone: no spam rules and no SPF lookups (each stage
+ * has its own tests). */
 static int
 setup(void **state)
 {
+	static const char conf[] = "rules =\nspf_check = no\n";
+	char path[] = "/tmp/mw-test-output.XXXXXX";
 	struct mw_diag d;
+	size_t i;
+	int fd;
 
+	if ((fd = mkstemp(path)) < 0)
+		return -1;
+	if (write(fd, conf, sizeof(conf) - 1) != (ssize_t)(sizeof(conf) - 1)) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	close(fd);
 	mw_diag_init(&d);
-	*state = mw_generation_build(NULL, true, 1, &d);
+	*state = mw_generation_build(path, false, 1, &d);
+	for (i = 0; i < d.n; i++)
+		print_message("%s\n", d.v[i].text);
 	mw_diag_free(&d);
+	unlink(path);
 	return *state ? 0 : -1;
 }
 
