@@ -40,6 +40,7 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_freemail_from", mw_eval_check_freemail_from },
 	{ "check_freemail_header", mw_eval_check_freemail_header },
 	{ "check_for_ascii_text_illegal", mw_eval_check_for_ascii_text_illegal },
+	{ "check_illegal_chars", mw_eval_check_illegal_chars },
 	{ NULL, NULL }
 };
 

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "buf.h"
 #include "envelope.h"
 #include "generation.h"
 #include "perlre.h"		/* PCRE2 (8-bit) */
@@ -21,6 +22,7 @@
 #include "html.h"
 #include "mime.h"
 #include "scan.h"
+#include "utf8.h"
 
 /* --- small helpers ----------------------------------------------------------------- */
 
@@ -1414,4 +1416,111 @@ mw_eval_check_for_ascii_text_illegal(const struct mw_scan_ctx *ctx,
 			return 1;
 	}
 	return 0;
+}
+
+/* --- check_illegal_chars ---------------------------------------------------------------- */
+
+/* The raw text SpamAssassin's get("Name:raw") gives: every value, folds turned into
+ * one space, "\n" after each; "ALL" = the whole header block. */
+static char *
+raw_text(const struct mw_message *m, const char *field, size_t *len)
+{
+	struct mw_buf b;
+	size_t i, k;
+	bool bad = false;
+	char *out;
+
+	if (strcasecmp(field, "ALL") == 0) {
+		char *s = malloc(m->header_len + 1);
+
+		if (s == NULL)
+			return NULL;
+		memcpy(s, m->data, m->header_len);
+		s[m->header_len] = '\0';
+		*len = m->header_len;
+		return s;
+	}
+	mw_buf_init(&b, 1u << 20);
+	for (i = 0; i < m->nheaders; i++) {
+		const struct mw_header *h = &m->headers[i];
+		const char *v = memchr(h->raw, ':', h->raw_len);
+
+		if (strcasecmp(h->name, field) != 0 || v == NULL)
+			continue;
+		v++;
+		while (v < h->raw + h->raw_len && (*v == ' ' || *v == '\t'))
+			v++;
+		for (k = (size_t)(v - h->raw); k < h->raw_len; k++) {
+			char c = h->raw[k];
+
+			if (c == '\r' && k + 1 < h->raw_len && h->raw[k + 1] == '\n')
+				continue;
+			if (c == '\n') {
+				while (k + 1 < h->raw_len && (h->raw[k + 1] == ' ' ||
+				    h->raw[k + 1] == '\t'))
+					k++;
+				bad |= mw_buf_putc(&b, ' ') < 0;
+				continue;
+			}
+			bad |= mw_buf_putc(&b, c) < 0;
+		}
+		bad |= mw_buf_putc(&b, '\n') < 0;
+	}
+	*len = b.len;
+	if (bad || b.len == 0) {	/* ENOMEM, too long, or no such field */
+		mw_buf_free(&b);
+		return NULL;
+	}
+	out = mw_buf_steal(&b);
+	mw_buf_free(&b);
+	return out;
+}
+
+int
+mw_eval_check_illegal_chars(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	char field[128];
+	double ratio;
+	long count;
+	size_t n, len = 0, i, illegal = 0, exempt = 0;
+	bool non_ascii = false, controls = false, nonspace = false;
+	char *s;
+	int rc;
+
+	if (args->argc < 3)
+		return -1;
+	n = strcspn(args->argv[0], ":");	/* "From" or "From:raw" */
+	if (n >= sizeof(field))
+		return 0;
+	memcpy(field, args->argv[0], n);
+	field[n] = '\0';
+	ratio = strtod(args->argv[1], NULL);
+	count = strtol(args->argv[2], NULL, 10);
+	if ((s = raw_text(&ctx->msg, field, &len)) == NULL)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!isspace(c))
+			nonspace = true;
+		if (c >= 0x80)
+			non_ascii = true;
+		if (c <= 0x08 || c == 0x0b || c == 0x0c || (c >= 0x0e && c <= 0x1f))
+			controls = true;
+		if (c <= 0x08 || c == 0x0b || c == 0x0c || (c >= 0x0e && c <= 0x1f) || c >= 0x7f)
+			illegal++;
+		if (c == 0xa2 || c == 0xa3 || c == 0xae)
+			exempt++;
+	}
+	/* valid UTF-8 without controls is fine (an SMTPUTF8 message) */
+	if (!nonspace || (non_ascii && mw_utf8_valid(s, len) && !controls)) {
+		free(s);
+		return 0;
+	}
+	free(s);
+	/* one cent, pound or registered sign is allowed in a Subject */
+	if (illegal > 0 && strcasecmp(field, "Subject") == 0 && exempt == 1)
+		illegal--;
+	rc = len > 0 && (double)illegal / (double)len >= ratio && (long)illegal >= count;
+	return rc;
 }

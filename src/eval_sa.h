@@ -24,6 +24,8 @@ int	mw_eval_check_for_shifted_date(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_missing_to_header(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_illegal_chars(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 int	mw_eval_subject_is_all_caps(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_similar_recipients(const struct mw_scan_ctx *ctx,

@@ -193,6 +193,20 @@ static const struct ecase cases[] = {
 	  "Content-Type: text/plain; charset=iso-8859-1\n\ncaf\xe9\n", 0 },
 	{ "check_for_ascii_text_illegal", { NULL }, NULL,
 	  "Content-Type: text/html\n\n<p>caf\xe9</p>\n", 0 },
+	/* check_illegal_chars: 8-bit and control bytes in the raw field */
+	{ "check_illegal_chars", { "From", "0.20", "2" }, NULL,
+	  "From: \xe9\xe8\xe0\xf9 <a@b.example>\n\nx\n", 1 },	/* 4 of 20 bytes */
+	{ "check_illegal_chars", { "From", "0.20", "2" }, NULL,
+	  "From: J\xe9r\xf4me Someone Longer <jerome@b.example>\n\nx\n", 0 },	/* ratio */
+	{ "check_illegal_chars", { "From", "0.20", "2" }, NULL,	/* valid UTF-8 is fine */
+	  "From: \xc3\xa9\xc3\xa8\xc3\xa0 <a@b.example>\n\nx\n", 0 },
+	{ "check_illegal_chars", { "From", "0.20", "2" }, NULL, "To: a@b.example\n\nx\n", 0 },
+	{ "check_illegal_chars", { "Subject", "0.00", "2" }, NULL,	/* one pound sign exempt */
+	  "Subject: win \xa3 100 and \xe9\n\nx\n", 0 },
+	{ "check_illegal_chars", { "Subject", "0.00", "2" }, NULL,
+	  "Subject: win \xe9 100 and \xe9\n\nx\n", 1 },
+	{ "check_illegal_chars", { "ALL", "0.010", "2" }, NULL,
+	  "Subject: \x01\x02\x03\n\nx\n", 1 },
 	/* html_test('html'), html_image_only */
 	{ "html_test", { "html" }, NULL,
 	  "Content-Type: text/html\n\n<html><body>hi</body></html>\n", 1 },
