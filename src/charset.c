@@ -342,8 +342,35 @@ convert_named(const char *name, const char *in, size_t n, struct mw_buf *out,
 	return rc;
 }
 
-int
-mw_charset_to_utf8(const char *charset, const char *in, size_t n, struct mw_buf *out,
+/*
+ * glibc's converters can emit sequences RFC 3629 forbids (its UTF-8 decoder takes
+ * 0xF5.. lead bytes, so "UTF-8" -> "UTF-8" passes them on).  Replace whatever
+ * is not valid in out[start..] so the promise "valid UTF-8" holds.
+ */
+static int
+revalidate(struct mw_buf *out, size_t start, struct mw_charset_result *res)
+{
+	char *clean;
+	size_t clean_len;
+
+	if (mw_utf8_valid(out->data + start, out->len - start))
+		return 0;
+	if ((clean = mw_utf8_sanitize(out->data + start, out->len - start, &clean_len)) == NULL)
+		return -1;
+	out->len = start;
+	out->data[start] = '\0';
+	res->flags |= MW_CHARSET_REPLACED;
+	res->replaced++;
+	if (append_bounded(out, clean, clean_len, res) < 0) {
+		free(clean);
+		return -1;
+	}
+	free(clean);
+	return 0;
+}
+
+static int
+to_utf8(const char *charset, const char *in, size_t n, struct mw_buf *out,
     struct mw_charset_result *res)
 {
 	char name[48];
@@ -383,6 +410,17 @@ mw_charset_to_utf8(const char *charset, const char *in, size_t n, struct mw_buf 
 		return convert_named("UTF-8", in, n, out, res, &known);
 	}
 	return 0;
+}
+
+int
+mw_charset_to_utf8(const char *charset, const char *in, size_t n, struct mw_buf *out,
+    struct mw_charset_result *res)
+{
+	size_t start = out->len;
+
+	if (to_utf8(charset, in, n, out, res) < 0)
+		return -1;
+	return out->len > start ? revalidate(out, start, res) : 0;
 }
 
 int

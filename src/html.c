@@ -22,6 +22,7 @@
 #include <libxml/parser.h>
 
 #include "html.h"
+#include "utf8.h"
 
 #define MAX_STACK	512		/* libxml2 itself stops at 256 levels */
 #define NO_COLOR	(-1L)
@@ -421,14 +422,25 @@ on_end(void *ctx, const xmlChar *name)
 }
 
 static void
-on_text(void *ctx, const xmlChar *ch, int len)
+on_text(void *ctx, const xmlChar *ch_in, int len)
 {
 	struct render *r = ctx;
 	const struct frame *fr = &r->stack[r->depth - 1];
 	size_t n = len > 0 ? (size_t)len : 0;
+	const xmlChar *ch = ch_in;
+	char *clean = NULL;
 
 	if (fr->skip || n == 0)
 		return;
+	/* libxml2 encodes character references beyond U+10FFFF (&#x13C411;) as
+	 * bytes that are not UTF-8; the text we hand on must be. */
+	if (!mw_utf8_valid((const char *)ch, n)) {
+		if ((clean = mw_utf8_sanitize((const char *)ch, n, &n)) == NULL) {
+			r->err = ENOMEM;
+			return;
+		}
+		ch = (const xmlChar *)clean;
+	}
 	if (fr->title) {
 		size_t room = sizeof(r->f->title) - 1 - r->title_len;
 		size_t k = n < room ? n : room;
@@ -444,6 +456,7 @@ on_text(void *ctx, const xmlChar *ch, int len)
 	if (fr->hidden || low_contrast(fr->fg, fr->bg))
 		r->f->hidden_text_len += n;
 	emit(r, (const char *)ch, n);
+	free(clean);
 }
 
 static void

@@ -69,6 +69,9 @@ static const struct conv_case cases[] = {
 	  MW_CHARSET_REPLACED, 0 },
 	{ "utf-8 BOM dropped", "utf-8", "\xef\xbb\xbfhi", 0, "hi", "UTF-8", 0, 0 },
 	{ "nul bytes kept", "utf-8", "a\0b", 3, NULL, "UTF-8", 0, MW_CHARSET_REPLACED },
+	{ "glibc passes 0xF5 sequences through", "ut*f-8", "a\xf5\xbc\x90\x91" "b", 0,
+	  "a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd" "b", "ut*f-8",
+	  MW_CHARSET_REPLACED, 0 },
 };
 
 static void
