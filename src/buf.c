@@ -58,6 +58,7 @@ mw_buf_reserve(struct mw_buf *b, size_t extra)
 		return -1;
 	b->data = p;
 	b->cap = ncap;
+	b->data[b->len] = '\0';	/* NUL-terminated even before the first write */
 	return 0;
 }
 

@@ -37,6 +37,8 @@
 #include "policy.h"
 #include "spool.h"
 #include "av.h"
+#include "customers.h"
+#include "rules_load.h"
 
 static unsigned long generation_counter;
 
@@ -48,6 +50,23 @@ static unsigned long generation_counter;
 	mw_log((prio), "%s", eb_.data ? eb_.data : "");			\
 	mw_buf_free(&eb_);						\
 } while (0)
+
+/* What a generation holds, for the start and reload records. */
+struct gen_summary {
+	char	 rules[32];
+	char	 customers[32];
+	char	 av[512];
+};
+
+static void
+summarise(const struct mw_generation *g, struct gen_summary *s)
+{
+	snprintf(s->rules, sizeof(s->rules), "%zu", g->rules ? g->rules->nrules : (size_t)0);
+	snprintf(s->customers, sizeof(s->customers), "%zu",
+	    g->customers ? mw_customers_count(g->customers) : (size_t)0);
+	if (!mw_av_describe(g->av, s->av, sizeof(s->av)) && s->av[0] == '\0')
+		snprintf(s->av, sizeof(s->av), "not scanning");
+}
 
 /* The virus engine's watcher thread reports reloads and failures here. */
 static void
@@ -99,8 +118,12 @@ reload(const struct mw_daemon_opts *o)
 		mw_current_replace(g);
 		snprintf(gen, sizeof(gen), "%lu", g->id);
 		snprintf(was, sizeof(was), "%lu", old ? old->id : 0UL);
+		struct gen_summary sum;
+
+		summarise(g, &sum);
 		log_event(LOG_NOTICE, g, "reload", "generation", gen, "previous", was, "config",
-		    g->conf->path ? g->conf->path : "embedded-defaults");
+		    g->conf->path ? g->conf->path : "embedded-defaults", "rules", sum.rules,
+		    "customers", sum.customers, "virus_engine", sum.av);
 	}
 	mw_generation_unref(old);
 	mw_diag_free(&d);
@@ -360,10 +383,14 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 		    "reloaded on SIGHUP only", strerror(errno));
 	{
 		char gen[32];
+		struct gen_summary sum;
+
+		summarise(g, &sum);
 		snprintf(gen, sizeof(gen), "%lu", generation_counter);
 		log_event(LOG_NOTICE, g, "start", "version", PACKAGE_VERSION, "generation", gen,
 		    "config", c->path ? c->path : "embedded-defaults", "socket", sock,
-		    "log", mw_log_dest_name(), "spool", spooldir);
+		    "log", mw_log_dest_name(), "spool", spooldir, "rules", sum.rules,
+		    "customers", sum.customers, "virus_engine", sum.av);
 	}
 
 	while (!stop) {
