@@ -797,10 +797,10 @@ int
 mw_eval_check_for_missing_to_header(const struct mw_scan_ctx *ctx,
     const struct mw_eval_args *args)
 {
+	/* a field that is there but empty still counts: SpamAssassin's value is "\n" */
 	(void)args;
-	if (decoded(&ctx->msg, "To")[0] != '\0')
-		return 0;
-	return decoded(&ctx->msg, "Apparently-To")[0] == '\0';
+	return mw_message_header(&ctx->msg, "To", 0) == NULL &&
+	    mw_message_header(&ctx->msg, "Apparently-To", 0) == NULL;
 }
 
 /* Charsets SpamAssassin knows to look like capitals once decoded. */

@@ -150,6 +150,7 @@ static const struct ecase cases[] = {
 	{ "check_for_missing_to_header", { NULL }, NULL, "From: a@b.example\n\nx\n", 1 },
 	{ "check_for_missing_to_header", { NULL }, NULL, "To: c@d.example\n\nx\n", 0 },
 	{ "check_for_missing_to_header", { NULL }, NULL, "Apparently-To: c@d.example\n\nx\n", 0 },
+	{ "check_for_missing_to_header", { NULL }, NULL, "To: \nFrom: a@b.example\n\nx\n", 0 },
 	/* subject_is_all_caps */
 	{ "subject_is_all_caps", { NULL }, NULL, "Subject: FREE MONEY FOR YOU\n\nx\n", 1 },
 	{ "subject_is_all_caps", { NULL }, NULL, "Subject: Re: FWD: FREE MONEY 4 YOU!\n\nx\n", 1 },
