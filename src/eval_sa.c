@@ -428,6 +428,39 @@ received_date_span(const char *s, size_t *start, size_t *end)
 	return false;
 }
 
+/* A field's value as SpamAssassin's header() gives it: each fold (line break and
+ * the blanks after it) one space, trimmed.  Caller frees; NULL on ENOMEM. */
+static char *
+sa_unfold(const struct mw_header *h)
+{
+	const char *v = memchr(h->raw, ':', h->raw_len), *end = h->raw + h->raw_len;
+	char *out, *o;
+
+	v = v != NULL ? v + 1 : end;
+	if ((out = malloc((size_t)(end - v) + 1)) == NULL)
+		return NULL;
+	o = out;
+	while (v < end && isspace((unsigned char)*v))
+		v++;
+	while (v < end) {
+		if (*v == '\r' && v + 1 < end && v[1] == '\n')
+			v++;
+		if (*v == '\n') {
+			v++;
+			while (v < end && (*v == ' ' || *v == '\t'))
+				v++;
+			*o++ = ' ';
+			continue;
+		}
+		*o++ = *v == '\0' ? ' ' : *v;
+		v++;
+	}
+	while (o > out && isspace((unsigned char)o[-1]))
+		o--;
+	*o = '\0';
+	return out;
+}
+
 static bool
 received_time(const char *value, time_t *t)
 {
@@ -544,7 +577,7 @@ date_header_time(const struct mw_message *m, time_t *t)
 long long
 mw_eval_date_diff(const struct mw_message *m)
 {
-	const struct mw_header *rcvd[64];
+	char *rcvd[64];
 	size_t nr = 0, i, start = 0;
 	time_t date, t;
 	long long best = 0, diffs[64];
@@ -555,27 +588,31 @@ mw_eval_date_diff(const struct mw_message *m)
 		return 0;
 	for (i = 0; i < m->nheaders && nr < 64; i++)
 		if (strcasecmp(m->headers[i].name, "Received") == 0) {
-			const char *v = m->headers[i].value;
+			char *v = sa_unfold(&m->headers[i]);
 
-			while (isspace((unsigned char)*v))
-				v++;
+			if (v == NULL)
+				break;	/* ENOMEM: go on with the hops we have */
 			if (*v != '\0')
-				rcvd[nr++] = &m->headers[i];
+				rcvd[nr++] = v;
+			else
+				free(v);
 		}
 	if (nr == 0)
 		return 0;	/* archived mail? */
 	/* a fetchmail or qmail-inject hop on top does not count */
-	if (fetchmail_local(rcvd[0]->value) || qmail_invoked(rcvd[0]->value)) {
+	if (fetchmail_local(rcvd[0]) || qmail_invoked(rcvd[0])) {
 		local = true;
 		start = 1;
 	}
-	if (start < nr && fetchmail_by(rcvd[start]->value))
+	if (start < nr && fetchmail_by(rcvd[start]))
 		start++;
 	else if (local)
 		start = 0;
 	for (i = start; i < nr; i++)
-		if (received_time(rcvd[i]->value, &t))
+		if (received_time(rcvd[i], &t))
 			diffs[nd++] = (long long)date - (long long)t;
+	for (i = 0; i < nr; i++)
+		free(rcvd[i]);
 	if (nd == 0)
 		return 0;
 	/* the bottom hop with no difference is left out */

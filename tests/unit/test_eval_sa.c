@@ -143,6 +143,9 @@ static const struct ecase cases[] = {
 	{ "check_for_shifted_date", { "3", "6" }, NULL,	/* a bottom hop equal to Date */
 	  "Received: from b by c; Thu, 22 Aug 2002 13:45:01 +0000\n" RCVD_0822
 	  "Date: Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 1 },	/* is left out */
+	{ "check_for_shifted_date", { "3", "6" }, NULL,	/* a fold is one space */
+	  "Received: from a by b with ESMTP id 1; Thu, 22 Aug 2002 13:45:01\n"
+	  "    +0000\nDate: Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 1 },
 	{ "check_for_shifted_date", { "6", "12" }, NULL,	/* Resent-Date first */
 	  RCVD_0822 "Date: Thu, 22 Aug 2002 17:45:01 +0000\n"
 	  "Resent-Date: Fri, 23 Aug 2002 01:45:01 +0000\n\nx\n", 1 },
