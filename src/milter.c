@@ -75,6 +75,22 @@ msg_free(struct connctx *cc)
 	mw_envelope_clear_transaction(&cc->env);
 }
 
+/* A connection context holding a reference to the current generation. */
+static struct connctx *
+conn_new(void)
+{
+	struct connctx *cc;
+
+	if ((cc = calloc(1, sizeof(*cc))) == NULL)
+		return NULL;
+	mw_envelope_init(&cc->env);
+	if ((cc->gen = mw_current_acquire()) == NULL) {
+		free(cc);
+		return NULL;
+	}
+	return cc;
+}
+
 static void
 conn_free(SMFICTX *ctx)
 {
@@ -142,13 +158,8 @@ mlfi_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f
 		    "(offered 0x%lx, need 0x%lx): refusing the connection", f0, want_actions);
 		return SMFIS_REJECT;
 	}
-	if ((cc = calloc(1, sizeof(*cc))) == NULL)
+	if ((cc = conn_new()) == NULL)
 		return SMFIS_TEMPFAIL;
-	mw_envelope_init(&cc->env);
-	if ((cc->gen = mw_current_acquire()) == NULL) {
-		free(cc);
-		return SMFIS_TEMPFAIL;
-	}
 	if (f1 & SMFIP_HDR_LEADSPC) {
 		steps |= SMFIP_HDR_LEADSPC;
 		cc->leadspc = true;
@@ -182,13 +193,8 @@ mlfi_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 
 	if (cc == NULL) {
 		/* Negotiation did not run (old MTA protocol): set up here. */
-		if ((cc = calloc(1, sizeof(*cc))) == NULL)
+		if ((cc = conn_new()) == NULL)
 			return SMFIS_TEMPFAIL;
-		mw_envelope_init(&cc->env);
-		if ((cc->gen = mw_current_acquire()) == NULL) {
-			free(cc);
-			return SMFIS_TEMPFAIL;
-		}
 		smfi_setpriv(ctx, cc);
 	}
 	if (hostaddr != NULL && hostaddr->sa_family == AF_INET)
