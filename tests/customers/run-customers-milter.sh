@@ -39,7 +39,7 @@ run_one() {
 	fi
 	mailwarden_alive
 	n=$(grep -c -v -E '^(#|$)' "$DIR/$name.expect" || true)
-	[ "$n" -eq 0 ] || wait_for_log 'queue_id=.* action=' 10 "$MW_LOG" "$n"
+	[ "$n" -eq 0 ] || wait_for_log 'queue_id=.* action=' 30 "$MW_LOG" "$n"
 	stop_mailwarden
 	mw_records | grep -E ' action=' >"$MW_TMP/records" || true
 	assert_count "$n" "$MW_TMP/records" 'queue_id=' "log records"

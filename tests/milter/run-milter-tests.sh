@@ -41,7 +41,7 @@ run_one() {
 	mailwarden_alive
 	if [ -f "$expect" ]; then
 		n=$(grep -c -v -E '^(#|$)' "$expect" || true)
-		[ "$n" -eq 0 ] || wait_for_log "$MW_RECORD" 10 "$MW_LOG" "$n"
+		[ "$n" -eq 0 ] || wait_for_log "$MW_RECORD" 30 "$MW_LOG" "$n"
 	fi
 	if [ -f "$post" ]; then
 		# shellcheck disable=SC1090

@@ -36,7 +36,7 @@ run_one() {
 	fi
 	mailwarden_alive
 	n=$(grep -c -v -E '^(#|$)' "$expect")
-	wait_for_log 'queue_id=' 10 "$MW_LOG" "$n"
+	wait_for_log 'queue_id=' 30 "$MW_LOG" "$n"
 	stop_mailwarden
 	mw_records >"$MW_TMP/records"
 	assert_count "$n" "$MW_TMP/records" 'queue_id=' "log records"
