@@ -456,6 +456,17 @@ mw_output_log_record(const struct mw_generation *g, const struct mw_envelope *en
 			    v->tls.first_clear_claimed ? "claimed" : "ours");
 		}
 	}
+	/* Time per stage, for "is the filter healthy" and for finding a slow stage. */
+	{
+		static const char *const names[] = { "parse_ms", "tls_ms", "mime_ms", "spf_ms",
+		    "spam_ms" };
+		const double ms[] = { v->parse_ms, v->tls_ms, v->mime_ms, v->spf_ms, v->spam_ms };
+		size_t k;
+
+		for (k = 0; k < sizeof(ms) / sizeof(ms[0]); k++)
+			if (ms[k] >= 0)
+				mw_buf_printf(b, " %s=%.2f", names[k], ms[k]);
+	}
 	mw_buf_printf(b, " elapsed_ms=%.2f", v->elapsed_ms);
 	if (json_wanted(g) && kv_to_json(b, start) < 0)		/* issue 10: log_format */
 		return -1;

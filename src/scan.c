@@ -148,7 +148,7 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 {
 	struct mw_scan_ctx ctx;
 	struct mw_limits lim;
-	double t0 = now_ms();
+	double t0 = now_ms(), t;
 	int rc = 0;
 
 	memset(&ctx, 0, sizeof(ctx));
@@ -179,15 +179,19 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 
 	lim.max_header_count = (size_t)gen->conf->max_header_count;
 	lim.max_header_size = (size_t)gen->conf->max_header_size;
+	t = now_ms();
 	if (mw_message_parse(&ctx.msg, data, len, &lim) < 0)
 		goto fail;
 	v->msg_flags = ctx.msg.flags;
+	v->parse_ms = now_ms() - t;
 
 	if (stage_strip_forged(&ctx) < 0)
 		goto fail;
 	/* --- TLS audit (issue 9) --- (before the size limit: every message is audited) */
+	t = now_ms();
 	if (mw_tls_audit(&ctx) < 0)
 		goto fail;
+	v->tls_ms = now_ms() - t;
 	if (stage_size_limit(&ctx, total_size))
 		goto done;
 	/* --- MIME model (issue 3) --- */
@@ -197,18 +201,24 @@ mw_scan(const struct mw_generation *gen, const struct mw_envelope *env, const ch
 		struct mw_mime_limits ml;
 
 		mw_scan_mime_limits(ctx.conf, &ml);
+		t = now_ms();
 		if (mw_mime_build(&ctx.msg, &ml) < 0)
 			goto fail;
+		v->mime_ms = now_ms() - t;
 	}
 	/* --- virus scanning (issue 6) --- */
 	if (mw_av_stage(&ctx) < 0)
 		goto fail;
 	/* --- SPF (issue 7) --- */
+	t = now_ms();
 	if (mw_spf_stage(&ctx) < 0)
 		goto fail;
+	v->spf_ms = now_ms() - t;
 	/* --- spam rules (issue 4) --- */
+	t = now_ms();
 	if (mw_spam_stage(&ctx) < 0)
 		goto fail;
+	v->spam_ms = now_ms() - t;
 
 	mw_verdict_propose(v, MW_ACTION_ACCEPT, "scan", 0, NULL, NULL);
 	goto done;

@@ -47,6 +47,7 @@ mw_verdict_init(struct mw_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->action = MW_ACTION_ACCEPT;
+	v->parse_ms = v->tls_ms = v->mime_ms = v->spf_ms = v->spam_ms = -1;
 }
 
 void
