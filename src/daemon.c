@@ -291,8 +291,8 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 	struct mw_generation *g;
 	const struct mw_conf *c;
 	struct mw_diag d;
-	const char *sock, *user;
-	char *pidfile;
+	const char *user;
+	char *sock, *pidfile;
 	char *spooldir = NULL;
 	pthread_t tid;
 	sigset_t set;
@@ -310,9 +310,12 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 	}
 	c = g->conf;
 	/* Copies: generation 1 (and its strings) goes away after the first reload. */
-	sock = o->socket ? o->socket : c->socket;
 	user = o->user ? o->user : c->user;
-	if ((pidfile = strdup(o->pidfile ? o->pidfile : c->pidfile)) == NULL) {
+	sock = strdup(o->socket ? o->socket : c->socket);
+	pidfile = strdup(o->pidfile ? o->pidfile : c->pidfile);
+	if (sock == NULL || pidfile == NULL) {
+		free(sock);
+		free(pidfile);
 		mw_generation_unref(g);
 		return EX_OSERR;
 	}
@@ -322,6 +325,7 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 			fprintf(stderr, "mailwarden: cannot open log_file %s: %s\n", c->log_file,
 			    strerror(errno));
 			mw_generation_unref(g);
+			free(sock);
 			free(pidfile);
 			return EX_CANTCREAT;
 		}
@@ -332,6 +336,7 @@ mw_daemon_run(const struct mw_daemon_opts *o)
 		mw_err("cannot create a private spool directory in %s: %s", c->tmpdir,
 		    strerror(errno));
 		mw_generation_unref(g);
+		free(sock);
 		free(pidfile);
 		return EX_CANTCREAT;
 	}
@@ -450,6 +455,7 @@ out:
 	if (pidfile && *pidfile)
 		unlink(pidfile);
 	free(pidfile);
+	free(sock);
 	mw_current_replace(NULL);
 	mw_spool_rmdir(spooldir);
 	free(spooldir);
