@@ -45,6 +45,32 @@ run_suite() {	# run_suite NAME [configure args]
 run_suite plain
 run_suite sanitize --enable-sanitizers
 
+# Short, bounded fuzzing of the parsers that read what senders write (libFuzzer,
+# clang); longer runs by hand: tests/fuzz/run-fuzz.sh SECONDS [FUZZER].
+if [ "${MW_SKIP_FUZZ:-}" = "" ]; then
+	echo "=== fuzz: build"
+	if "$top/scripts/build.sh" "$top/build/fuzz" --enable-fuzzing --disable-tests CC=clang \
+	    >"$top/build/fuzz.log" 2>&1; then
+		for f in fuzz_message:60 fuzz_received:30 fuzz_rules:30; do
+			name=${f%%:*}
+			secs=${f##*:}
+			if (cd "$top/build/fuzz" && MW_BUILDDIR=. \
+			    sh "$top/tests/fuzz/run-fuzz.sh" "$secs" "tests/fuzz/$name" >"$name.log" 2>&1); then
+				passed=$((passed + 1))
+				echo "PASS: $name ($secs s)"
+			else
+				failed=$((failed + 1))
+				echo "FAIL: $name (see build/fuzz/$name.log)"
+				tail -20 "$top/build/fuzz/$name.log"
+			fi
+		done
+	else
+		failed=$((failed + 1))
+		echo "FAIL: fuzz build (see build/fuzz.log)"
+		tail -20 "$top/build/fuzz.log"
+	fi
+fi
+
 if [ "${MW_SKIP_DISTCHECK:-}" = "" ]; then
 	echo "=== distcheck"
 	if (cd "$top/build/plain" && make -j2 distcheck >distcheck.log 2>&1); then
