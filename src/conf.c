@@ -587,10 +587,27 @@ print_roff(FILE *fp, const char *s)
 	}
 }
 
+/* An option's range as text, in the notation its values are written in (file modes
+ * in octal); false when the option has none. */
+static bool
+range_text(const struct mw_option *o, const char *sep, char *buf, size_t len)
+{
+	if (o->min > o->max || o->type == MW_OPT_ENUM)
+		return false;
+	if (o->type == MW_OPT_OCTAL)
+		snprintf(buf, len, "%#o%s%#o", (unsigned)o->min, sep, (unsigned)o->max);
+	else if (o->type == MW_OPT_DOUBLE)
+		snprintf(buf, len, "%g%s%g", o->min, sep, o->max);
+	else
+		snprintf(buf, len, "%.0f%s%.0f", o->min, sep, o->max);
+	return true;
+}
+
 void
 mw_conf_list(void *stdio_file, enum mw_conf_list_format fmt)
 {
 	FILE *fp = stdio_file;
+	char range[96];
 	size_t i;
 
 	for (i = 0; i < mw_noptions; i++) {
@@ -615,10 +632,8 @@ mw_conf_list(void *stdio_file, enum mw_conf_list_format fmt)
 				fprintf(fp, "  One of: ");
 				print_choices(fp, o);
 				fprintf(fp, ".");
-			} else if (o->min <= o->max && o->type != MW_OPT_DOUBLE)
-				fprintf(fp, "  Range: %.0f to %.0f.", o->min, o->max);
-			else if (o->min <= o->max)
-				fprintf(fp, "  Range: %g to %g.", o->min, o->max);
+			} else if (range_text(o, " to ", range, sizeof(range)))
+				fprintf(fp, "  Range: %s.", range);
 			fprintf(fp, "\n");
 			print_roff(fp, o->help);
 			fprintf(fp, ".\n");
@@ -630,10 +645,8 @@ mw_conf_list(void *stdio_file, enum mw_conf_list_format fmt)
 				fprintf(fp, " (");
 				print_choices(fp, o);
 				fprintf(fp, ")");
-			} else if (o->min <= o->max && o->type != MW_OPT_DOUBLE)
-				fprintf(fp, " range %.0f..%.0f", o->min, o->max);
-			else if (o->min <= o->max)
-				fprintf(fp, " range %g..%g", o->min, o->max);
+			} else if (range_text(o, "..", range, sizeof(range)))
+				fprintf(fp, " range %s", range);
 			fprintf(fp, "\n    %s\n", o->help);
 			break;
 		}
