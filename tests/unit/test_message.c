@@ -46,6 +46,9 @@ static const struct header_case cases[] = {
 	  MW_MSG_MALFORMED_HEADER, 0 },
 	{ "colon first", ": x\n\n", 0, 0, NULL, NULL, MW_MSG_MALFORMED_HEADER, 0 },
 	{ "trailing white space trimmed", "Subject: x  \t\n\n", 0, 1, "Subject", "x", 0, 0 },
+	/* An empty value is a valid, NUL-terminated empty string (the fuzzer found one
+	 * that was not). */
+	{ "empty value", "Subject: \nX-Empty:\n\n", 0, 2, "Subject", "", 0, 0 },
 };
 
 static void
