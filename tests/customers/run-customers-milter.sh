@@ -42,14 +42,7 @@ run_one() {
 	[ "$n" -eq 0 ] || wait_for_log 'queue_id=.* action=' 30 "$MW_LOG" "$n"
 	stop_mailwarden
 	mw_records | grep -E ' action=' >"$MW_TMP/records" || true
-	assert_count "$n" "$MW_TMP/records" 'queue_id=' "log records"
-	i=0
-	while IFS= read -r pat; do
-		case $pat in '#'* | '') continue ;; esac
-		i=$((i + 1))
-		rec=$(sed -n "${i}p" "$MW_TMP/records")
-		assert_match "$pat" "$rec" "log record $i"
-	done <"$DIR/$name.expect"
+	assert_records_match "$DIR/$name.expect" "$MW_TMP/records"
 }
 
 if [ "${1:-}" = --one ]; then
@@ -66,18 +59,4 @@ else
 		names+=("$(basename "$f" .lua)")
 	done
 fi
-[ ${#names[@]} -gt 0 ] || fail "no tests found in $DIR"
-
-failed=0
-for n in "${names[@]}"; do
-	start=$(date +%s)
-	if timeout "${MW_TEST_TIMEOUT:-300}" bash "$0" --one "$n" >"$MW_TMP/$n.out" 2>&1; then
-		echo "PASS: customers/$n ($(($(date +%s) - start))s)"
-	else
-		echo "FAIL: customers/$n ($(($(date +%s) - start))s)"
-		sed 's/^/    /' "$MW_TMP/$n.out"
-		failed=$((failed + 1))
-	fi
-done
-[ "$failed" -eq 0 ] || fail "$failed of ${#names[@]} customers milter test(s) failed"
-echo "all ${#names[@]} customers milter tests passed"
+run_each customers "$0" "${names[@]}"

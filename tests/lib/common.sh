@@ -327,3 +327,41 @@ stop_mailwarden() {
 MW_RECORD='queue_id=[^ ]* from='
 mw_records() { grep -a -o "$MW_RECORD.*" "${1:-$MW_LOG}" || true; }
 mw_rcpt_records() { grep -a -o 'queue_id=[^ ]* rcpt=.*' "${1:-$MW_LOG}" || true; }
+
+# --- per-behaviour script runners ----------------------------------------------------
+# assert_records_match EXPECT RECORDS: RECORDS holds one log record per line; it must
+# have as many lines as EXPECT has patterns (one ERE per line, # comments), and record
+# i must match pattern i.
+assert_records_match() {
+	local expect=$1 records=$2 n i=0 pat rec
+	n=$(grep -c -v -E '^(#|$)' "$expect" || true)
+	assert_count "$n" "$records" 'queue_id=' "log records"
+	while IFS= read -r pat; do
+		case $pat in '#'* | '') continue ;; esac
+		i=$((i + 1))
+		rec=$(sed -n "${i}p" "$records")
+		assert_match "$pat" "$rec" "log record $i"
+	done <"$expect"
+}
+
+# run_each LABEL SCRIPT NAME...: run `bash SCRIPT --one NAME` for each NAME in its own
+# process, bounded by MW_TEST_TIMEOUT (300 s); print one PASS/FAIL line per name (with
+# the failing run's output indented) and fail if any failed.
+run_each() {
+	local label=$1 script=$2 n start failed=0 total
+	shift 2
+	total=$#
+	[ "$total" -gt 0 ] || fail "no $label tests found"
+	for n in "$@"; do
+		start=$(date +%s)
+		if timeout "${MW_TEST_TIMEOUT:-300}" bash "$script" --one "$n" >"$MW_TMP/$n.out" 2>&1; then
+			echo "PASS: $label/$n ($(($(date +%s) - start))s)"
+		else
+			echo "FAIL: $label/$n ($(($(date +%s) - start))s)"
+			sed 's/^/    /' "$MW_TMP/$n.out"
+			failed=$((failed + 1))
+		fi
+	done
+	[ "$failed" -eq 0 ] || fail "$failed of $total $label test(s) failed"
+	echo "all $total $label tests passed"
+}

@@ -52,14 +52,7 @@ run_one() {
 	[ -z "$leftover" ] || fail "the daemon left its spool behind in $MW_SPOOL_PARENT: $leftover"
 	if [ -f "$expect" ]; then
 		mw_records >"$MW_TMP/records"
-		assert_count "$n" "$MW_TMP/records" 'queue_id=' "log records"
-		i=0
-		while IFS= read -r pat; do
-			case $pat in '#'* | '') continue ;; esac
-			i=$((i + 1))
-			rec=$(sed -n "${i}p" "$MW_TMP/records")
-			assert_match "$pat" "$rec" "log record $i"
-		done <"$expect"
+		assert_records_match "$expect" "$MW_TMP/records"
 	fi
 }
 
@@ -78,18 +71,4 @@ else
 		[ "$n" = lib ] || names+=("$n")
 	done
 fi
-[ ${#names[@]} -gt 0 ] || fail "no milter tests found in $MW_MILTER_DIR"
-
-failed=0
-for n in "${names[@]}"; do
-	start=$(date +%s)
-	if timeout "${MW_TEST_TIMEOUT:-300}" bash "$0" --one "$n" >"$MW_TMP/$n.out" 2>&1; then
-		echo "PASS: milter/$n ($(($(date +%s) - start))s)"
-	else
-		echo "FAIL: milter/$n ($(($(date +%s) - start))s)"
-		sed 's/^/    /' "$MW_TMP/$n.out"
-		failed=$((failed + 1))
-	fi
-done
-[ "$failed" -eq 0 ] || fail "$failed of ${#names[@]} milter test(s) failed"
-echo "all ${#names[@]} milter tests passed"
+run_each milter "$0" "${names[@]}"

@@ -39,14 +39,7 @@ run_one() {
 	wait_for_log 'queue_id=' 30 "$MW_LOG" "$n"
 	stop_mailwarden
 	mw_records >"$MW_TMP/records"
-	assert_count "$n" "$MW_TMP/records" 'queue_id=' "log records"
-	i=0
-	while IFS= read -r pat; do
-		case $pat in '#'* | '') continue ;; esac
-		i=$((i + 1))
-		rec=$(sed -n "${i}p" "$MW_TMP/records")
-		assert_match "$pat" "$rec" "log record $i"
-	done <"$expect"
+	assert_records_match "$expect" "$MW_TMP/records"
 }
 
 if [ "${1:-}" = --one ]; then
@@ -63,18 +56,4 @@ else
 		names+=("$(basename "$f" .lua)")
 	done
 fi
-[ ${#names[@]} -gt 0 ] || fail "no SPF milter tests found in $SPF_DIR"
-
-failed=0
-for n in "${names[@]}"; do
-	start=$(date +%s)
-	if timeout "${MW_TEST_TIMEOUT:-300}" bash "$0" --one "$n" >"$MW_TMP/$n.out" 2>&1; then
-		echo "PASS: spf/$n ($(($(date +%s) - start))s)"
-	else
-		echo "FAIL: spf/$n ($(($(date +%s) - start))s)"
-		sed 's/^/    /' "$MW_TMP/$n.out"
-		failed=$((failed + 1))
-	fi
-done
-[ "$failed" -eq 0 ] || fail "$failed of ${#names[@]} SPF milter test(s) failed"
-echo "all ${#names[@]} SPF milter tests passed"
+run_each spf "$0" "${names[@]}"
