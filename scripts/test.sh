@@ -36,6 +36,14 @@ run_suite() {	# run_suite NAME [configure args]
 	if [ -f "$dir/test-suite.log" ]; then
 		count "$dir/test-suite.log"
 		grep -E '^(FAIL|ERROR|XPASS):' "$dir/test-suite.log" || true
+		# A failure's own log explains it (the log tails it printed, the MTA's lines):
+		# show its end here, where CI's output is read.
+		sed -n 's/^\(FAIL\|ERROR\|XPASS\): \([^ ]*\).*/\2/p' "$dir/test-suite.log" |
+		    sort -u | while read -r t; do
+			[ -f "$dir/$t.log" ] || continue
+			echo "--- $name: end of $t.log"
+			tail -n 40 "$dir/$t.log"
+		done
 	else
 		echo "=== $name: no test-suite.log"
 		failed=$((failed + 1))
