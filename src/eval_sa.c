@@ -1061,6 +1061,16 @@ mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args
 		return -1;
 	if (strcmp(args->argv[0], "html") == 0)
 		return f->parts > 0;
+	if (strcmp(args->argv[0], "font_low_contrast") == 0)
+		return f->sa.font_low_contrast;
+	if (strcmp(args->argv[0], "font_invalid_color") == 0)
+		return f->sa.font_invalid_color;
+	if (strcmp(args->argv[0], "font_face_bad") == 0)
+		return f->sa.font_face_bad;
+	if (strcmp(args->argv[0], "embeds") == 0)
+		return f->sa.embeds;
+	if (strcmp(args->argv[0], "form_action_mailto") == 0)
+		return f->sa.form_action_mailto;
 	return -1;
 }
 

@@ -15,6 +15,40 @@
 
 #include "buf.h"
 
+/*
+ * SpamAssassin's own view of one HTML part (Mail::SpamAssassin::HTML over
+ * HTML::Parser): tag counts and nesting as the source spells them, not as a
+ * browser (or libxml2) repairs them.  Kept for the first MW_HTML_SA_PARTS parts;
+ * at most MW_HTML_SA_TAGS distinct tag names per part.
+ */
+#define MW_HTML_SA_PARTS	4
+#define MW_HTML_SA_TAGS		48
+
+struct mw_html_sa_tag {
+	char	 name[16];		/* lower-case, truncated */
+	long	 inside;		/* start tags minus end tags, floored at 0 */
+};
+
+struct mw_html_sa_part {
+	size_t	 length;		/* bytes of HTML source */
+	unsigned long tags, elements;	/* tags seen; those that are HTML 4 elements */
+	unsigned long tags_seen, elements_seen;	/* the same, distinct names */
+	unsigned long closed_extra;	/* end tags with nothing open */
+	int	 max_size, min_size;	/* font sizes (1..7 scale, 3 = default) */
+	size_t	 ntags;
+	bool	 tags_overflow;		/* more distinct names than MW_HTML_SA_TAGS */
+	struct mw_html_sa_tag tag[MW_HTML_SA_TAGS];
+};
+
+/* Results of SpamAssassin's html_test() names, over all HTML parts. */
+struct mw_html_sa_tests {
+	bool	 font_low_contrast;	/* text colour (nearly) that of its background */
+	bool	 font_invalid_color;	/* a colour SpamAssassin cannot parse */
+	bool	 font_face_bad;		/* <font face> not a plain list of names */
+	bool	 embeds;		/* <object> or <embed> */
+	bool	 form_action_mailto;	/* <form action="mailto:..."> */
+};
+
 /* Facts summed over all HTML parts of a message. */
 struct mw_html_facts {
 	unsigned parts;			/* HTML parts rendered */
@@ -35,7 +69,13 @@ struct mw_html_facts {
 	char	 text_color[32];	/* body text= / first font color, lower-case */
 	char	 title[256];		/* first <title>, truncated */
 	bool	 title_truncated;
+	struct mw_html_sa_tests sa;	/* html_test() results */
+	unsigned sa_nparts;		/* HTML parts seen (sa_part holds the first few) */
+	struct mw_html_sa_part sa_part[MW_HTML_SA_PARTS];
 };
+
+/* The inside count of tag in p, or -1 when the part never had that tag. */
+long	mw_html_sa_inside(const struct mw_html_sa_part *p, const char *tag);
 
 /* Called for every URI-bearing attribute (a href, img src, form action, ...). */
 typedef int (*mw_html_uri_fn)(void *arg, const char *uri, size_t len);

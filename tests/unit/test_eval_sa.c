@@ -215,6 +215,52 @@ static const struct ecase cases[] = {
 	{ "html_test", { "html" }, NULL,
 	  "Content-Type: text/html\n\n<html><body>hi</body></html>\n", 1 },
 	{ "html_test", { "html" }, NULL, "Content-Type: text/plain\n\nhi\n", 0 },
+	/* html_test('font_low_contrast'): HTML.pm's style stack; only CSS sets a
+	 * background (bgcolor= is parsed but not applied in 4.0.1) */
+	{ "html_test", { "font_low_contrast" }, NULL,
+	  "Content-Type: text/html\n\n<p>visible <font color=\"#FFFFFF\">white</font></p>\n", 1 },
+	{ "html_test", { "font_low_contrast" }, NULL,
+	  "Content-Type: text/html\n\n<p>visible <font color=\"#fafafa\">near white</font></p>\n", 1 },
+	{ "html_test", { "font_low_contrast" }, NULL,
+	  "Content-Type: text/html\n\n<p>visible <font color=\"#999999\">grey</font></p>\n", 0 },
+	{ "html_test", { "font_low_contrast" }, NULL,
+	  "Content-Type: text/html\n\n<div style=\"background-color: black\">"
+	  "<span style=\"color:rgb(10,10,10)\">dark on black</span></div>\n", 1 },
+	{ "html_test", { "font_low_contrast" }, NULL,
+	  "Content-Type: text/html\n\n<div style=\"background: url(x.png) #000 no-repeat\">"
+	  "<span style=\"color:#fff\">white on black</span></div>\n", 0 },
+	{ "html_test", { "font_low_contrast" }, NULL,	/* body bgcolor is not applied */
+	  "Content-Type: text/html\n\n<body bgcolor=black text=white>hi</body>\n", 1 },
+	{ "html_test", { "font_low_contrast" }, NULL,	/* closed before the text */
+	  "Content-Type: text/html\n\n<font color=white></font>black text\n", 0 },
+	{ "html_test", { "font_low_contrast" }, NULL,	/* white space alone is not text */
+	  "Content-Type: text/html\n\n<font color=white> &nbsp; </font>black\n", 0 },
+	{ "html_test", { "font_low_contrast" }, NULL,	/* not in a style sheet */
+	  "Content-Type: text/html\n\n<style>p{color:white}</style><p>x</p>\n", 0 },
+	{ "html_test", { "font_invalid_color" }, NULL,
+	  "Content-Type: text/html\n\n<font color=\"blau\">text</font>\n", 1 },
+	{ "html_test", { "font_invalid_color" }, NULL,
+	  "Content-Type: text/html\n\n<font color=\"#00f\">text</font>\n", 0 },
+	/* font_face_bad: a plain list of names is fine */
+	{ "html_test", { "font_face_bad" }, NULL,
+	  "Content-Type: text/html\n\n<font face=\"'Trebuchet MS', Arial, sans-serif\">x</font>\n", 0 },
+	{ "html_test", { "font_face_bad" }, NULL,
+	  "Content-Type: text/html\n\n<font face=\"Arial,Helvetica,Sans-Serif;\">x</font>\n", 0 },
+	{ "html_test", { "font_face_bad" }, NULL,
+	  "Content-Type: text/html\n\n<font face=\"hirakakupro-w3\">x</font>\n", 0 },
+	{ "html_test", { "font_face_bad" }, NULL,
+	  "Content-Type: text/html\n\n<font face=\"Ari@l\">x</font>\n", 1 },
+	{ "html_test", { "font_face_bad" }, NULL,
+	  "Content-Type: text/html\n\n<font face=\"x\">x</font>\n", 1 },
+	{ "html_test", { "embeds" }, NULL,
+	  "Content-Type: text/html\n\n<p>x<embed src=\"a.swf\"></p>\n", 1 },
+	{ "html_test", { "embeds" }, NULL,
+	  "Content-Type: text/html\n\n<p>x<object data=\"a.swf\"></object></p>\n", 1 },
+	{ "html_test", { "embeds" }, NULL, "Content-Type: text/html\n\n<p>x</p>\n", 0 },
+	{ "html_test", { "form_action_mailto" }, NULL,
+	  "Content-Type: text/html\n\n<form action=\"MAILTO:a@example.com\"></form>\n", 1 },
+	{ "html_test", { "form_action_mailto" }, NULL,
+	  "Content-Type: text/html\n\n<form action=\"http://x.example/\"></form>\n", 0 },
 	{ "html_image_only", { "0000", "0400" }, NULL,
 	  "Content-Type: text/html\n\n<html><body><img src=\"http://x.example/a.gif\">"
 	  "Click here</body></html>\n", 1 },
@@ -272,7 +318,7 @@ static void
 test_html_unknown(void **state)
 {
 	const char *msg = "Content-Type: text/html\n\n<p>hi</p>\n";
-	const char *argv[] = { "font_low_contrast" };
+	const char *argv[] = { "no_such_test" };
 	struct mw_eval_args a = { 1, argv };
 	struct mw_scan_ctx ctx;
 	struct mw_limits lim = { .max_header_count = 100, .max_header_size = 65536 };
