@@ -23,6 +23,7 @@
 
 #include "rules_load.h"
 #include "eval_sa.h"		/* issue 5: settings of the eval plugins */
+#include "relays.h"		/* issue 5: trusted_networks... */
 
 const char *const mw_rule_kind_names[] = {
 	[MW_RK_HEADER] = "header", [MW_RK_MIMEHEADER] = "mimeheader", [MW_RK_BODY] = "body",
@@ -971,6 +972,79 @@ set_delim(char *dst, size_t cap, const char *val)
  * One logical line (comments and surrounding white space already removed).
  * conds: the conditional stack of this file.
  */
+/* --- issue 5: SpamAssassin's relay trust settings ------------------------------ */
+
+/* trusted_networks, internal_networks, msa_networks (and clear_*),
+ * originating_ip_headers (and clear_): true when key was one of them. */
+static bool
+relay_conf_line(struct loader *ld, const char *key, const char *val, const char *file,
+    unsigned lineno)
+{
+	static const char *const nets[] = { "trusted_networks", "internal_networks",
+		"msa_networks" };
+	struct mw_relay_conf *c;
+	char why[160];
+	size_t i;
+
+	if (strstr(key, "_networks") == NULL && strstr(key, "originating_ip_headers") == NULL)
+		return false;
+	if (ld->rs->relay_conf == NULL) {
+		if ((ld->rs->relay_conf = malloc(sizeof(*ld->rs->relay_conf))) == NULL) {
+			mw_diag_warn(ld->diag, file, lineno, "%s: out of memory", key);
+			return true;
+		}
+		mw_relay_conf_init(ld->rs->relay_conf);
+	}
+	c = ld->rs->relay_conf;
+	for (i = 0; i < 3; i++) {
+		struct mw_relay_nets *n = i == 0 ? &c->trusted : i == 1 ? &c->internal : &c->msa;
+
+		if (strcmp(key, nets[i]) == 0) {
+			if (mw_relay_nets_add(n, val, why, sizeof(why)) < 0)
+				mw_diag_warn(ld->diag, file, lineno, "%s: %s", key, why);
+			return true;
+		}
+		if (strncmp(key, "clear_", 6) == 0 && strcmp(key + 6, nets[i]) == 0) {
+			memset(n, 0, sizeof(*n));
+			return true;
+		}
+	}
+	if (strcmp(key, "clear_originating_ip_headers") == 0) {
+		c->n_originating = 0;
+		return true;
+	}
+	if (strcmp(key, "originating_ip_headers") == 0) {
+		const char *p = val;
+
+		while (*p != '\0') {
+			size_t n, k;
+
+			p += strspn(p, " \t");
+			n = strcspn(p, " \t");
+			if (n == 0)
+				break;
+			for (k = 0; k < c->n_originating; k++)
+				if (strlen(c->originating_ip_headers[k]) == n &&
+				    strncasecmp(c->originating_ip_headers[k], p, n) == 0)
+					break;
+			if (k == c->n_originating) {
+				if (c->n_originating >= sizeof(c->originating_ip_headers) /
+				    sizeof(c->originating_ip_headers[0]) ||
+				    n >= sizeof(c->originating_ip_headers[0]))
+					mw_diag_warn(ld->diag, file, lineno,
+					    "originating_ip_headers: '%.*s' ignored (at most 8 "
+					    "names of 63 bytes)", (int)n, p);
+				else
+					snprintf(c->originating_ip_headers[c->n_originating++],
+					    sizeof(c->originating_ip_headers[0]), "%.*s", (int)n, p);
+			}
+			p += n;
+		}
+		return true;
+	}
+	return false;
+}
+
 static void
 parse_line(struct loader *ld, char *line, const char *file, unsigned lineno,
     struct cond_frame *conds, size_t *nconds, size_t maxconds)
@@ -1074,6 +1148,8 @@ parse_line(struct loader *ld, char *line, const char *file, unsigned lineno,
 		set_delim(ld->rend, sizeof(ld->rend), val);
 	else if (strcmp(key, "require_version") == 0) {
 		/* rule files written for another version still load */
+	} else if (relay_conf_line(ld, key, val, file, lineno)) {
+		/* issue 5: trusted_networks etc., read by the relay analysis */
 	} else {
 		/* --- eval tests (issue 5): freemail_domains etc. --- */
 		int taken = mw_eval_sa_conf_line(&ld->rs->eval_conf, key, val);
@@ -2036,6 +2112,7 @@ mw_rules_free(struct mw_ruleset *rs)
 		free(rs->index->slots);
 	free(rs->index);
 	mw_eval_sa_conf_free(rs->eval_conf);	/* issue 5 */
+	free(rs->relay_conf);
 	free(rs);
 }
 

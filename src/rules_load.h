@@ -119,6 +119,7 @@ struct mw_ruleset_stats {
 };
 
 struct mw_acm;	/* the prefilter automaton (rules_eval.c) */
+struct mw_relay_conf;	/* relays.h */
 
 struct mw_ruleset {
 	struct mw_rule *rules;
@@ -141,6 +142,7 @@ struct mw_ruleset {
 	struct mw_rule_index *index;
 	/* --- eval tests (issue 5): freemail_* lists and other eval settings --- */
 	struct mw_eval_sa_conf *eval_conf;
+	struct mw_relay_conf *relay_conf;	/* trusted_networks...; NULL = defaults */
 };
 
 /*
