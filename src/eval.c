@@ -41,6 +41,7 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_freemail_header", mw_eval_check_freemail_header },
 	{ "check_for_ascii_text_illegal", mw_eval_check_for_ascii_text_illegal },
 	{ "check_illegal_chars", mw_eval_check_illegal_chars },
+	{ "check_freemail_replyto", mw_eval_check_freemail_replyto },
 	{ NULL, NULL }
 };
 

@@ -22,6 +22,7 @@
 #include "html.h"
 #include "mime.h"
 #include "scan.h"
+#include "uri.h"
 #include "utf8.h"
 
 /* --- small helpers ----------------------------------------------------------------- */
@@ -1432,6 +1433,256 @@ mw_eval_check_freemail_header(const struct mw_scan_ctx *ctx, const struct mw_eva
 	memcpy(field, args->argv[0], n);
 	field[n] = '\0';
 	return freemail_field(ctx, c, field, args->argc > 1 ? args->argv[1] : NULL, false);
+}
+
+/* --- check_freemail_replyto ------------------------------------------------------------ */
+
+/* FreeMail's pattern for an address in text: a local part of at most 64 characters
+ * not glued to a preceding address character, up to four domain labels and a TLD.
+ * SpamAssassin ends it with its list of valid TLDs; any alphabetic label stands in
+ * for that here (the domain must be a freemail one anyway to count). */
+#define FM_LOCAL	"a-z0-9!#$%&'*+/=?^_`{|}~-"
+#define FM_EMAIL	"(?=.{0,64}@)(?<![" FM_LOCAL "])([" FM_LOCAL "]+(?:\\.[" FM_LOCAL \
+	"]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,59}[a-z0-9])?\\.){1,4}(?:xn--[a-z0-9-]+|[a-z]{2,63}))"
+
+/* FreeMail's defaults: freemail_max_body_emails 5, freemail_max_body_freemails 3,
+ * freemail_skip_when_over_max 1 (Debian's rules do not change them). */
+#define FM_MAX_BODY_EMAILS	5
+#define FM_MAX_BODY_FREEMAILS	3
+
+static pcre2_code *
+fm_compile(const char *re)
+{
+	int err;
+	PCRE2_SIZE off;
+
+	return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &err, &off,
+	    NULL);
+}
+
+/* Global substitution with " "; returns a malloc'ed string or NULL. */
+static char *
+fm_strip(pcre2_code *re, const char *s, size_t n, size_t *outn)
+{
+	PCRE2_SIZE cap = n + 1;
+	PCRE2_UCHAR *out;
+	int rc;
+
+	for (;;) {
+		if ((out = malloc(cap)) == NULL)
+			return NULL;
+		rc = pcre2_substitute(re, (PCRE2_SPTR)s, n, 0,
+		    PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH, NULL, NULL,
+		    (PCRE2_SPTR)" ", 1, out, &cap);
+		if (rc >= 0) {
+			*outn = cap;
+			return (char *)out;
+		}
+		free(out);
+		if (rc != PCRE2_ERROR_NOMEMORY)
+			return NULL;
+		cap++;	/* cap now holds the length needed */
+	}
+}
+
+struct fm_body {
+	char	 addr[FM_MAX_BODY_EMAILS][256];
+	size_t	 n;		/* unique addresses seen */
+	bool	 over;		/* the plugin's sanity stop */
+};
+
+/* Add one address (lower-cased); false once the plugin would stop looking. */
+static bool
+fm_body_add(struct fm_body *b, const char *s, size_t n)
+{
+	char e[256];
+	size_t i;
+
+	if (n >= sizeof(e))
+		n = sizeof(e) - 1;
+	for (i = 0; i < n; i++)
+		e[i] = (char)tolower((unsigned char)s[i]);
+	e[n] = '\0';
+	for (i = 0; i < b->n; i++)
+		if (strcmp(b->addr[i], e) == 0)
+			return true;
+	memcpy(b->addr[b->n++], e, n + 1);
+	if (b->n == FM_MAX_BODY_EMAILS) {
+		b->over = true;	/* the fifth distinct address */
+		return false;
+	}
+	return true;
+}
+
+/*
+ * FreeMail's _parse_body: the freemail addresses of the body, from mailto: links
+ * of HTML anchors and from the rendered text (after dropping URLs with an address
+ * inside, addresses in <...> and ones followed by "word:" as in "... wrote:").
+ * Fills fm[] (at most FM_MAX_BODY_FREEMAILS - 1); returns the count, or -1 when
+ * the body has too many addresses or freemails (the plugin then skips the body)
+ * or on ENOMEM.
+ */
+static int
+fm_body_freemails(const struct mw_scan_ctx *ctx, const struct mw_eval_sa_conf *c,
+    char fm[][256])
+{
+	const struct mw_message *m = &ctx->msg;
+	const struct mw_views *v = mw_mime_views(m);
+	const struct mw_uri *u;
+	pcre2_code *email, *strip_url = NULL, *strip_quoted = NULL;
+	pcre2_match_data *md = NULL;
+	struct fm_body *b;
+	size_t nu = 0, i, k;
+	int nfm = 0, rc = -1;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return -1;
+	email = fm_compile("^mailto:" FM_EMAIL);
+	if (email == NULL || (md = pcre2_match_data_create_from_pattern(email, NULL)) == NULL)
+		goto out;
+	u = mw_mime_uri_details(m, &nu);
+	for (i = 0; u != NULL && i < nu && !b->over; i++) {
+		PCRE2_SIZE *ov;
+
+		if (!(u[i].flags & MW_URI_FROM_HTML) || (u[i].flags & MW_URI_AS_WRITTEN))
+			continue;
+		if (pcre2_match(email, (PCRE2_SPTR)u[i].uri, u[i].len, 0, 0, md, NULL) < 2)
+			continue;
+		ov = pcre2_get_ovector_pointer(md);
+		fm_body_add(b, u[i].uri + ov[2], ov[3] - ov[2]);
+	}
+	pcre2_code_free(email);
+	if ((email = fm_compile(FM_EMAIL)) == NULL ||
+	    (strip_url = fm_compile("<?https?://\\S{0,255}(?:@|%40)\\S{0,255}")) == NULL ||
+	    (strip_quoted = fm_compile("<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}"
+	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)")) == NULL)
+		goto out;
+	pcre2_match_data_free(md);
+	if ((md = pcre2_match_data_create_from_pattern(email, NULL)) == NULL)
+		goto out;
+	for (i = 0; v != NULL && i < v->nbody && !b->over; i++) {
+		size_t n1, n2, off = 0;
+		char *t1 = fm_strip(strip_url, v->body[i].s, v->body[i].len, &n1), *t2;
+
+		if (t1 == NULL)
+			goto out;
+		t2 = fm_strip(strip_quoted, t1, n1, &n2);
+		free(t1);
+		if (t2 == NULL)
+			goto out;
+		while (off < n2 && pcre2_match(email, (PCRE2_SPTR)t2, n2, off, 0, md, NULL) >= 2) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+			if (!fm_body_add(b, t2 + ov[2], ov[3] - ov[2]))
+				break;
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+		free(t2);
+	}
+	if (b->over)
+		goto out;	/* freemail_skip_when_over_max */
+	for (k = 0; k < b->n; k++) {
+		if (!mw_eval_sa_is_freemail(c, b->addr[k]))
+			continue;
+		if (nfm + 1 == FM_MAX_BODY_FREEMAILS)
+			goto out;
+		memcpy(fm[nfm++], b->addr[k], sizeof(b->addr[k]));
+	}
+	rc = nfm;
+out:
+	pcre2_match_data_free(md);
+	pcre2_code_free(email);
+	pcre2_code_free(strip_url);
+	pcre2_code_free(strip_quoted);
+	free(b);
+	return rc;
+}
+
+/* FreeMail's list of envelope senders that look like bulk mail (no Reply-To check). */
+static bool
+fm_bulk_envfrom(const char *envfrom)
+{
+	static const char re[] =
+	    "(?:^(?:post|host|domain)master|^double-bounce|"
+	    "^(?:sentto|owner|return|(?:gr)?bounced?)-.+|-(?:request|bounces?|admin|owner)|"
+	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)@";
+	pcre2_code *code = fm_compile(re);
+	pcre2_match_data *md;
+	int rc = -1;
+
+	if (code == NULL)
+		return false;
+	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) != NULL) {
+		rc = pcre2_match(code, (PCRE2_SPTR)envfrom, strlen(envfrom), 0, 0, md, NULL);
+		pcre2_match_data_free(md);
+	}
+	pcre2_code_free(code);
+	return rc >= 0;
+}
+
+/* The lower-cased addresses of every `field`, at most cap of them. */
+static size_t
+fm_addrs(const struct mw_message *m, const char *field, char out[][256], size_t cap)
+{
+	const struct mw_mime_address *a;
+	size_t n = 0, i, k = 0;
+
+	a = m->mime != NULL ? mw_mime_addresses(m, field, &n) : NULL;
+	for (i = 0; a != NULL && i < n && k < cap; i++)
+		if (a[i].addr != NULL && a[i].addr[0] != '\0')
+			lc_addr(a[i].addr, out[k++], 256, false);
+	return k;
+}
+
+/*
+ * check_freemail_replyto('replyto' | 'reply'): From and Reply-To are different
+ * freemail addresses; or else the reply address (Reply-To, or for 'reply' the
+ * From when there is no Reply-To) is freemail and the body names a different
+ * freemail address.
+ */
+int
+mw_eval_check_freemail_replyto(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_eval_sa_conf *c = eval_conf(ctx);
+	const char *what = args->argc > 0 ? args->argv[0] : "replyto";
+	char from[16][256], rt[16][256], body[FM_MAX_BODY_FREEMAILS][256], buf[512];
+	size_t nfrom, nrt, i, k;
+	bool from_fm = false, rt_fm = false, from_not_in_rt = true;
+	char (*reply)[256];
+	size_t nreply;
+	int nbody;
+
+	if (c == NULL || (c->domains.n == 0 && c->wild.n == 0))
+		return 0;
+	if (strcmp(what, "replyto") != 0 && strcmp(what, "reply") != 0)
+		return 0;
+	if (fm_bulk_envfrom(envelope_from(ctx, buf, sizeof(buf))))
+		return 0;
+	nfrom = fm_addrs(&ctx->msg, "From", from, 16);
+	nrt = fm_addrs(&ctx->msg, "Reply-To", rt, 16);
+	for (i = 0; i < nfrom; i++)
+		from_fm |= mw_eval_sa_is_freemail(c, from[i]);
+	for (i = 0; i < nrt; i++)
+		rt_fm |= mw_eval_sa_is_freemail(c, rt[i]);
+	for (i = 0; i < nfrom; i++)
+		for (k = 0; k < nrt; k++)
+			if (strcmp(from[i], rt[k]) == 0)
+				from_not_in_rt = false;
+	if (from_fm && rt_fm && from_not_in_rt)
+		return 1;
+	if (strcmp(what, "replyto") == 0 ? !rt_fm : (nrt > 0 && !rt_fm) || !from_fm)
+		return 0;
+	if ((nbody = fm_body_freemails(ctx, c, body)) <= 0)
+		return 0;
+	if (strcmp(what, "replyto") == 0 || rt_fm)
+		reply = rt, nreply = nrt;
+	else
+		reply = from, nreply = nfrom;
+	for (i = 0; i < (size_t)nbody; i++)
+		for (k = 0; k < nreply; k++)
+			if (strcmp(body[i], reply[k]) != 0)
+				return 1;
+	return 0;
 }
 
 /* --- check_for_ascii_text_illegal ------------------------------------------------------ */

@@ -47,6 +47,8 @@ int	mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_freemail_header(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_freemail_replyto(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 
 /*
  * Settings of the eval plugins kept from the rule files (freemail_domains,

@@ -345,6 +345,8 @@ static const char freemail_cf[] =
 	"header FM_FROM eval:check_freemail_from()\n"
 	"header FM_RT_DIGIT eval:check_freemail_header('Reply-To', '\\d@')\n"
 	"header FM_ENV eval:check_freemail_header('EnvelopeFrom')\n"
+	"header FM_RT eval:check_freemail_replyto('replyto')\n"
+	"header FM_REPLY eval:check_freemail_replyto('reply')\n"
 	"endif\n";
 
 static void
@@ -396,6 +398,32 @@ test_freemail_evals(void **state)
 		{ "FM_RT_DIGIT", "Reply-To: joe7@example.com\n\nx\n", 0 },
 		{ "FM_ENV", "Return-Path: <joe@a.free.test>\n\nx\n", 1 },
 		{ "FM_ENV", "Return-Path: <joe@example.com>\n\nx\n", 0 },
+		/* check_freemail_replyto: From and Reply-To different freemails */
+		{ "FM_RT", "From: joe@example.net\nReply-To: ann@a.free.test\n\nx\n", 1 },
+		{ "FM_REPLY", "From: joe@example.net\nReply-To: ann@a.free.test\n\nx\n", 1 },
+		{ "FM_RT", "From: joe@example.net\nReply-To: Joe <JOE@example.net>\n\nx\n", 0 },
+		{ "FM_RT", "From: joe@example.com\nReply-To: ann@a.free.test\n\nx\n", 0 },
+		/* ... or the reply address is freemail and the body names another one */
+		{ "FM_RT", "From: joe@example.com\nReply-To: ann@a.free.test\n\n"
+		  "write to bob@example.net now\n", 1 },
+		{ "FM_RT", "From: joe@example.com\nReply-To: ann@a.free.test\n\n"
+		  "write to ann@a.free.test now\n", 0 },
+		{ "FM_REPLY", "From: joe@example.net\n\nwrite to bob@example.net now\n", 1 },
+		{ "FM_REPLY", "From: joe@example.com\n\nwrite to bob@example.net now\n", 0 },
+		{ "FM_REPLY", "From: joe@example.net\nReply-To: x@example.com\n\n"
+		  "write to bob@example.net now\n", 0 },
+		/* quoted addresses ("... wrote:", <...>) and URLs do not count */
+		{ "FM_REPLY", "From: joe@example.net\n\nbob@example.net wrote: hi\n", 0 },
+		{ "FM_REPLY", "From: joe@example.net\n\nsee <bob@example.net>\n", 0 },
+		{ "FM_REPLY", "From: joe@example.net\n\nhttp://x.example/?u=bob@example.net\n", 0 },
+		/* five addresses in the body: the plugin gives up on the body */
+		{ "FM_REPLY", "From: joe@example.net\n\nbob@example.net a@example.com "
+		  "b@example.com c@example.com d@example.com\n", 0 },
+		/* a bulk-looking envelope sender skips the test */
+		{ "FM_RT", "Return-Path: <list-bounces@example.com>\nFrom: joe@example.net\n"
+		  "Reply-To: ann@a.free.test\n\nx\n", 0 },
+		{ "FM_REPLY", "From: joe@example.net\nContent-Type: text/html\n\n"
+		  "<a href=\"mailto:bob@example.net\">mail me</a>\n", 1 },
 	};
 	struct mw_diag diag;
 	struct mw_ruleset *rs;
