@@ -26,15 +26,8 @@
 
 /* --- addresses ------------------------------------------------------------------- */
 
-/* IPv4 as SpamAssassin writes it (no leading zeros; a '.' may follow, as in
- * "[1.2.3.4.5678]"), and IPv6 with an optional "IPv6:" tag. */
-#define OCT	"(?:1\\d\\d|2[0-4]\\d|25[0-5]|[1-9]\\d|\\d)"
-#define V4	"\\b(?<!:)" OCT "\\." OCT "\\." OCT "\\." OCT "\\b"
-#define H4	"[0-9A-Fa-f]{1,4}"
-#define V6	"(?:IPv6:|(?<![0-9A-Fa-f:]))(?:(?:" H4 ":){7}" H4 \
-		"|(?:" H4 ":){0,6}(?:" H4 ")?::(?:" H4 ":){0,6}(?:" H4 "|" \
-		OCT "\\." OCT "\\." OCT "\\." OCT ")?)(?![0-9A-Fa-f:])"
-#define IP	"(?:" V4 "|" V6 ")"
+#define IP	MW_RELAY_IP_RE
+#define OCT	MW_RELAY_OCT_RE
 #define LOCALHOST "(?:localhost(?:\\.localdomain)?|\\b(?<!:)127\\.0\\.0\\.1\\b|(?:IPv6:)?::1)"
 /* characters SpamAssassin accepts in a HELO argument */
 #define HC	"-A-Za-z0-9.^+_&:=?!@%*$\\\\/"
@@ -1403,6 +1396,163 @@ mw_relay_conf_init(struct mw_relay_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
+void
+mw_relay_conf_free(struct mw_relay_conf *c)
+{
+	mw_domain_set_clear(&c->two_level);
+	mw_domain_set_clear(&c->three_level);
+}
+
+/* --- registry boundaries ----------------------------------------------------------- */
+
+struct mw_domain_entry {
+	struct mw_domain_entry *next;
+	char	 name[];
+};
+
+static unsigned
+domain_hash(const char *s, size_t n)
+{
+	unsigned h = 2166136261u;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)tolower((unsigned char)s[i])) * 16777619u;
+	return h % MW_DOMAIN_SET_BUCKETS;
+}
+
+bool
+mw_domain_set_has(const struct mw_domain_set *set, const char *name, size_t len)
+{
+	const struct mw_domain_entry *e;
+
+	for (e = set->b[domain_hash(name, len)]; e != NULL; e = e->next)
+		if (strlen(e->name) == len && strncasecmp(e->name, name, len) == 0)
+			return true;
+	return false;
+}
+
+int
+mw_domain_set_add(struct mw_domain_set *set, const char *list)
+{
+	const char *p = list;
+
+	for (;;) {
+		size_t n, i;
+		struct mw_domain_entry *e;
+		unsigned h;
+
+		p += strspn(p, " \t");
+		if ((n = strcspn(p, " \t")) == 0)
+			return 0;
+		if (!mw_domain_set_has(set, p, n)) {
+			if ((e = malloc(sizeof(*e) + n + 1)) == NULL)
+				return -1;
+			for (i = 0; i < n; i++)
+				e->name[i] = (char)tolower((unsigned char)p[i]);
+			e->name[n] = '\0';
+			h = domain_hash(p, n);
+			e->next = set->b[h];
+			set->b[h] = e;
+			set->n++;
+		}
+		p += n;
+	}
+}
+
+void
+mw_domain_set_clear(struct mw_domain_set *set)
+{
+	size_t i;
+
+	for (i = 0; i < MW_DOMAIN_SET_BUCKETS; i++)
+		while (set->b[i] != NULL) {
+			struct mw_domain_entry *e = set->b[i];
+
+			set->b[i] = e->next;
+			free(e);
+		}
+	set->n = 0;
+}
+
+static bool
+us_state(const char *s, size_t n)
+{
+	static const char states[] = " ak al ar az ca co ct dc de fl ga gu hi ia id il in ks ky "
+	    "la ma md me mi mn mo ms mt nc nd ne nh nj nm nv ny oh ok or pa pr ri sc sd tn tx ut "
+	    "va vi vt wa wi wv wy ";
+	char key[5];
+
+	if (n != 2)
+		return false;
+	key[0] = ' ';
+	key[1] = s[0];
+	key[2] = s[1];
+	key[3] = ' ';
+	key[4] = '\0';
+	return strstr(states, key) != NULL;
+}
+
+void
+mw_relay_split_domain(const struct mw_relay_conf *c, const char *host, char *out,
+    size_t outlen)
+{
+	char d[MW_RELAY_HOST_MAX];
+	size_t n = 0, nparts = 0, i, start;
+	const char *lab[64];
+	size_t lablen[64];
+	const char *p;
+
+	/* lower-case, runs of dots squeezed, no leading or trailing dots */
+	for (p = host; *p != '\0' && n < sizeof(d) - 1; p++) {
+		if (*p == '.' && (n == 0 || d[n - 1] == '.'))
+			continue;
+		d[n++] = (char)tolower((unsigned char)*p);
+	}
+	while (n > 0 && d[n - 1] == '.')
+		n--;
+	d[n] = '\0';
+	for (p = d; *p != '\0' && nparts < 64;) {
+		size_t k = strcspn(p, ".");
+
+		lab[nparts] = p;
+		lablen[nparts++] = k;
+		p += k;
+		if (*p == '.')
+			p++;
+	}
+	/* walk from the left until what remains is a registry suffix */
+	for (start = 0; nparts - start > 1; start++) {
+		size_t left = nparts - start;
+		const char *rest = lab[start];
+		size_t rlen = (size_t)(d + n - rest);
+
+		if (left == 2 && c != NULL && mw_domain_set_has(&c->two_level, rest, rlen))
+			break;
+		if (left == 3) {
+			if (lablen[start + 2] == 2 && strncmp(lab[start + 2], "us", 2) == 0) {
+				if (us_state(lab[start + 1], lablen[start + 1]))
+					break;
+			} else if (c != NULL && mw_domain_set_has(&c->three_level, rest, rlen)) {
+				break;
+			}
+		}
+		if (left == 4 && lablen[start + 3] == 2 &&
+		    strncmp(lab[start + 3], "us", 2) == 0 &&
+		    ((lablen[start] == 3 && strncmp(lab[start], "pvt", 3) == 0 &&
+		    lablen[start + 1] == 3 && strncmp(lab[start + 1], "k12", 3) == 0) ||
+		    (lablen[start] == 2 && (strncmp(lab[start], "ci", 2) == 0 ||
+		    strncmp(lab[start], "co", 2) == 0))) &&
+		    us_state(lab[start + 2], lablen[start + 2]))
+			break;
+	}
+	/* the label before the suffix belongs to the domain */
+	if (start > 0)
+		start--;
+	i = nparts > 0 ? (size_t)(lab[start] - d) : n;
+	setf(out, outlen, d + i);
+}
+
 /* --- the chain --------------------------------------------------------------------- */
 
 const struct mw_relay *
@@ -1534,6 +1684,7 @@ mw_relays_build(struct mw_relays *r, const struct mw_message *m,
 			    "ESMTPA" : "ESMTP");
 			fields[k] = client_field;
 			flen[k++] = strlen(client_field);
+			r->synthetic_top = true;
 		}
 	}
 	for (i = 0; i < m->nheaders && k < nfields - conf->n_originating; i++)

@@ -27,6 +27,19 @@
 #define MW_RELAY_MAX		64	/* relays analysed per message; the rest ignored */
 #define MW_RELAY_MAX_NETS	64
 
+/* PCRE2 patterns for an address where SpamAssassin's IP_ADDRESS finds one: IPv4
+ * without leading zeros (a '.' may follow, as in "[192.0.2.1.5678]"), IPv6 with an
+ * optional "IPv6:" tag. */
+#define MW_RELAY_OCT_RE	"(?:1\\d\\d|2[0-4]\\d|25[0-5]|[1-9]\\d|\\d)"
+#define MW_RELAY_QUAD_RE MW_RELAY_OCT_RE "\\." MW_RELAY_OCT_RE "\\." MW_RELAY_OCT_RE "\\." \
+	MW_RELAY_OCT_RE
+#define MW_RELAY_V4_RE	"\\b(?<!:)" MW_RELAY_QUAD_RE "\\b"
+#define MW_RELAY_H4_RE	"[0-9A-Fa-f]{1,4}"
+#define MW_RELAY_V6_RE	"(?:IPv6:|(?<![0-9A-Fa-f:]))(?:(?:" MW_RELAY_H4_RE ":){7}" \
+	MW_RELAY_H4_RE "|(?:" MW_RELAY_H4_RE ":){0,6}(?:" MW_RELAY_H4_RE ")?::(?:" \
+	MW_RELAY_H4_RE ":){0,6}(?:" MW_RELAY_H4_RE "|" MW_RELAY_QUAD_RE ")?)(?![0-9A-Fa-f:])"
+#define MW_RELAY_IP_RE	"(?:" MW_RELAY_V4_RE "|" MW_RELAY_V6_RE ")"
+
 struct mw_relay {
 	char	 ip[64];
 	char	 rdns[MW_RELAY_HOST_MAX];
@@ -59,11 +72,22 @@ struct mw_relay_nets {
 	bool	 configured;		/* a *_networks line was given */
 };
 
+/* A set of lower-case domain names (util_rb_2tld...): a fixed-size hash table. */
+#define MW_DOMAIN_SET_BUCKETS 1024
+struct mw_domain_entry;
+struct mw_domain_set {
+	struct mw_domain_entry *b[MW_DOMAIN_SET_BUCKETS];
+	size_t	 n;
+};
+
 /* The trust configuration, as SpamAssassin's rule files set it. */
 struct mw_relay_conf {
 	struct mw_relay_nets trusted, internal, msa;
 	char	 originating_ip_headers[8][64];	/* X-Originating-IP... */
 	size_t	 n_originating;
+	/* registry boundaries (util_rb_2tld, util_rb_3tld): where a domain's
+	 * registrable part begins ("example.co.uk") */
+	struct mw_domain_set two_level, three_level;
 };
 
 enum mw_relay_list { MW_RELAYS_TRUSTED, MW_RELAYS_UNTRUSTED, MW_RELAYS_INTERNAL,
@@ -79,14 +103,26 @@ struct mw_relays {
 	unsigned num_unparseable;	/* Received fields no format matched */
 	int	 last_trusted_relay_index;	/* counting Received fields from the top */
 	int	 last_internal_relay_index;
+	bool	 synthetic_top;		/* v[0] is this hop from the MTA's macros */
 };
 
-/* The relay of the field "first in line" of each list, or NULL. */
+/* Relay i (0 = top) of list l, or NULL. */
 const struct mw_relay *mw_relays_get(const struct mw_relays *r, enum mw_relay_list l,
 	    size_t i);
 
 /* Defaults: no networks configured, no originating-IP headers. */
 void	mw_relay_conf_init(struct mw_relay_conf *c);
+void	mw_relay_conf_free(struct mw_relay_conf *c);	/* the domain sets */
+
+/* Add the space-separated names of list to set; -1 on ENOMEM.  Clear empties it. */
+int	mw_domain_set_add(struct mw_domain_set *set, const char *list);
+void	mw_domain_set_clear(struct mw_domain_set *set);
+bool	mw_domain_set_has(const struct mw_domain_set *set, const char *name, size_t len);
+
+/* SpamAssassin's RegistryBoundaries::split_domain: the registrable domain of a host
+ * name ("www.example.co.uk" -> "example.co.uk"), lower-cased, into out. */
+void	mw_relay_split_domain(const struct mw_relay_conf *c, const char *host, char *out,
+	    size_t outlen);
 
 /* Add a SpamAssassin network list ("10/8 !10.0.1.5 192.168. 2001:db8::/32") to nets.
  * -1 with a reason for the first entry that is not a network. */

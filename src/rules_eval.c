@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "rules_eval.h"
+#include "relays.h"		/* issue 5 */
 #include "utf8.h"
 
 /* --- per-thread PCRE2 state -------------------------------------------------- */
@@ -631,6 +632,48 @@ add_field(struct run *run, struct sbuf *b, const char *name, bool raw)
 	}
 }
 
+/* issue 5: ALL-TRUSTED and friends: the header fields written by the trusted (or
+ * internal) relays - those above and including the Received field just below the
+ * last trusted one - or the rest of them (ALL-UNTRUSTED, ALL-EXTERNAL). */
+static void
+all_in_range(struct run *run, const struct mw_rule *r, struct sbuf *b, bool raw)
+{
+	const struct mw_message *m = run->in->msg;
+	const struct mw_relays *rl = run->in->relays;
+	bool upper = r->source == MW_HS_ALL_TRUSTED || r->source == MW_HS_ALL_INTERNAL;
+	long boundary, idx = -1;
+	size_t i;
+
+	if (rl == NULL)
+		return;
+	boundary = 1L + (r->source == MW_HS_ALL_TRUSTED || r->source == MW_HS_ALL_UNTRUSTED ?
+	    rl->last_trusted_relay_index : rl->last_internal_relay_index);
+	if (rl->synthetic_top)
+		boundary--;	/* that field is not in the message */
+	if (upper && boundary < 0)
+		return;
+	for (i = 0; i < m->nheaders; i++) {
+		const struct mw_header *h = &m->headers[i];
+		bool is_rcvd = strcasecmp(h->name, "Received") == 0;
+
+		if (is_rcvd)
+			idx++;
+		if (upper ? idx > boundary : idx < boundary)
+			continue;
+		if (raw) {
+			sb_put(b, h->raw, h->raw_len);
+		} else {
+			sb_put(b, h->name, strlen(h->name));
+			sb_put(b, ": ", 2);
+			header_value(run, b, h, h->index - 1, false);
+		}
+		sb_put(b, "\n", 1);
+		b->set = true;
+		if (upper && is_rcvd && idx == boundary)
+			break;
+	}
+}
+
 /* Collect the value a header rule matches against; b->set false = undef. */
 static void
 build_header(struct run *run, const struct mw_rule *r, struct sbuf *b)
@@ -696,6 +739,27 @@ build_header(struct run *run, const struct mw_rule *r, struct sbuf *b)
 		add_field(run, b, "Resent-Message-Id", raw);
 		add_field(run, b, "X-Original-Message-ID", raw);
 		add_field(run, b, "Message-Id", raw);
+		return;
+	case MW_HS_RELAYS_TRUSTED:
+	case MW_HS_RELAYS_UNTRUSTED:
+	case MW_HS_RELAYS_INTERNAL:
+	case MW_HS_RELAYS_EXTERNAL: {
+		/* issue 5: "" when the list is empty, but defined (SpamAssassin) */
+		const char *v;
+
+		if (run->in->relays == NULL)
+			return;
+		v = run->in->relays->str[r->source - MW_HS_RELAYS_TRUSTED];
+		if (v != NULL)
+			sb_put(b, v, strlen(v));
+		b->set = true;
+		return;
+	}
+	case MW_HS_ALL_TRUSTED:
+	case MW_HS_ALL_UNTRUSTED:
+	case MW_HS_ALL_INTERNAL:
+	case MW_HS_ALL_EXTERNAL:
+		all_in_range(run, r, b, raw);
 		return;
 	case MW_HS_FIELD:
 		break;

@@ -23,6 +23,8 @@
 
 struct mw_scan_ctx;
 
+struct mw_relays;
+
 struct mw_rules_input {
 	const struct mw_message *msg;		/* headers; data/len = the "full" view */
 	const struct mw_views *views;		/* body views; NULL = no body rules hit */
@@ -30,6 +32,8 @@ struct mw_rules_input {
 	const char *(*decoded)(const struct mw_message *, const char *, size_t);
 	const char *envelope_from;		/* MAIL FROM, NULL = from Return-Path */
 	const struct mw_scan_ctx *ctx;		/* for native eval functions; NULL = none */
+	const struct mw_relays *relays;		/* X-Spam-Relays-*, ALL-TRUSTED...; NULL =
+						 * not analysed (those fields are unset) */
 	double	 budget_ms;			/* 0 = no time budget */
 	bool	 keep_matches;			/* record the matched text (--explain) */
 	bool	 no_prefilter;			/* run every regex (for measurements) */

@@ -530,8 +530,7 @@ parse_regex_into(struct mw_rule *r, const char *s, const char **endp, char *err,
 	return 0;
 }
 
-/* SpamAssassin's pseudo-header names; the relay ones need the Received-chain trust
- * model (issue 5) and are marked unsupported. */
+/* SpamAssassin's pseudo-header names (the relay ones come from relays.h). */
 static enum mw_hdr_source
 header_source(const char *field, unsigned *hmods)
 {
@@ -543,6 +542,23 @@ header_source(const char *field, unsigned *hmods)
 		return MW_HS_ENVFROM;
 	if (strcmp(field, "MESSAGEID") == 0)
 		return MW_HS_MESSAGEID;
+	/* issue 5: the relay analysis */
+	if (strcasecmp(field, "X-Spam-Relays-Trusted") == 0)
+		return MW_HS_RELAYS_TRUSTED;
+	if (strcasecmp(field, "X-Spam-Relays-Untrusted") == 0)
+		return MW_HS_RELAYS_UNTRUSTED;
+	if (strcasecmp(field, "X-Spam-Relays-Internal") == 0)
+		return MW_HS_RELAYS_INTERNAL;
+	if (strcasecmp(field, "X-Spam-Relays-External") == 0)
+		return MW_HS_RELAYS_EXTERNAL;
+	if (strcmp(field, "ALL-TRUSTED") == 0)
+		return MW_HS_ALL_TRUSTED;
+	if (strcmp(field, "ALL-UNTRUSTED") == 0)
+		return MW_HS_ALL_UNTRUSTED;
+	if (strcmp(field, "ALL-INTERNAL") == 0)
+		return MW_HS_ALL_INTERNAL;
+	if (strcmp(field, "ALL-EXTERNAL") == 0)
+		return MW_HS_ALL_EXTERNAL;
 	if (strncmp(field, "ALL-", 4) == 0 || strncasecmp(field, "X-Spam-Relays-", 14) == 0)
 		*hmods |= MW_HM_UNSUPPORTED;
 	return MW_HS_FIELD;
@@ -986,7 +1002,8 @@ relay_conf_line(struct loader *ld, const char *key, const char *val, const char 
 	char why[160];
 	size_t i;
 
-	if (strstr(key, "_networks") == NULL && strstr(key, "originating_ip_headers") == NULL)
+	if (strstr(key, "_networks") == NULL && strstr(key, "originating_ip_headers") == NULL &&
+	    strncmp(key, "util_rb_", 8) != 0 && strcmp(key, "clear_util_rb") != 0)
 		return false;
 	if (ld->rs->relay_conf == NULL) {
 		if ((ld->rs->relay_conf = malloc(sizeof(*ld->rs->relay_conf))) == NULL) {
@@ -1009,6 +1026,18 @@ relay_conf_line(struct loader *ld, const char *key, const char *val, const char 
 			return true;
 		}
 	}
+	if (strcmp(key, "util_rb_2tld") == 0 || strcmp(key, "util_rb_3tld") == 0) {
+		if (mw_domain_set_add(key[8] == '2' ? &c->two_level : &c->three_level, val) < 0)
+			mw_diag_warn(ld->diag, file, lineno, "%s: out of memory", key);
+		return true;
+	}
+	if (strcmp(key, "clear_util_rb") == 0) {
+		mw_domain_set_clear(&c->two_level);
+		mw_domain_set_clear(&c->three_level);
+		return true;
+	}
+	if (strcmp(key, "util_rb_tld") == 0)
+		return true;	/* only the 2- and 3-level lists change a split */
 	if (strcmp(key, "clear_originating_ip_headers") == 0) {
 		c->n_originating = 0;
 		return true;
@@ -2112,6 +2141,8 @@ mw_rules_free(struct mw_ruleset *rs)
 		free(rs->index->slots);
 	free(rs->index);
 	mw_eval_sa_conf_free(rs->eval_conf);	/* issue 5 */
+	if (rs->relay_conf != NULL)
+		mw_relay_conf_free(rs->relay_conf);
 	free(rs->relay_conf);
 	free(rs);
 }

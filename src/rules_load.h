@@ -36,7 +36,11 @@ enum mw_rule_test {
 };
 
 /* header field pseudo-names SpamAssassin knows */
-enum mw_hdr_source { MW_HS_FIELD, MW_HS_ALL, MW_HS_TOCC, MW_HS_ENVFROM, MW_HS_MESSAGEID };
+enum mw_hdr_source { MW_HS_FIELD, MW_HS_ALL, MW_HS_TOCC, MW_HS_ENVFROM, MW_HS_MESSAGEID,
+	/* issue 5: the relay analysis (relays.h), in enum mw_relay_list order */
+	MW_HS_RELAYS_TRUSTED, MW_HS_RELAYS_UNTRUSTED, MW_HS_RELAYS_INTERNAL,
+	MW_HS_RELAYS_EXTERNAL,
+	MW_HS_ALL_TRUSTED, MW_HS_ALL_UNTRUSTED, MW_HS_ALL_INTERNAL, MW_HS_ALL_EXTERNAL };
 
 enum {
 	MW_HM_RAW = 1u << 0, MW_HM_ADDR = 1u << 1, MW_HM_NAME = 1u << 2,

@@ -22,6 +22,8 @@
 #include "policy.h"
 #include "verdict.h"
 
+struct mw_relays;
+
 struct mw_scan_ctx {
 	const struct mw_generation *gen;
 	const struct mw_conf *conf;
@@ -29,6 +31,7 @@ struct mw_scan_ctx {
 	struct mw_message msg;
 	struct mw_policy policy;	/* effective policy for this message */
 	struct mw_verdict *v;
+	const struct mw_relays *relays;	/* issue 5: the spam stage's relay analysis, or NULL */
 };
 
 /*

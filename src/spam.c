@@ -11,6 +11,7 @@
 #include "mime.h"
 #include "rules_eval.h"
 #include "spam.h"
+#include "relays.h"		/* issue 5 */
 
 double
 mw_spam_required(const struct mw_scan_ctx *ctx)
@@ -18,6 +19,30 @@ mw_spam_required(const struct mw_scan_ctx *ctx)
 	if (strcmp(ctx->policy.key, "-") == 0 || ctx->policy.key[0] == '\0')
 		return ctx->conf->spam_threshold;
 	return ctx->policy.spam_threshold;
+}
+
+/* issue 5: SpamAssassin's relay analysis, with this hop from the MTA's macros. */
+static int
+relays_build(const struct mw_generation *g, const struct mw_envelope *env,
+    const struct mw_message *m, struct mw_relays *r)
+{
+	struct mw_relay_conf defaults;
+	struct mw_relay_client cl;
+	const struct mw_relay_conf *conf = g->rules != NULL ? g->rules->relay_conf : NULL;
+
+	if (conf == NULL) {
+		mw_relay_conf_init(&defaults);
+		conf = &defaults;
+	}
+	if (env == NULL || env->client_addr == NULL || env->client_addr[0] == '\0')
+		return mw_relays_build(r, m, conf, NULL);
+	memset(&cl, 0, sizeof(cl));
+	cl.ip = env->client_addr;
+	cl.rdns = env->client_name;
+	cl.helo = env->helo;
+	cl.by = env->mta_host != NULL ? env->mta_host : g->hostname;
+	cl.auth = env->auth_authen;
+	return mw_relays_build(r, m, conf, &cl);
 }
 
 static void
@@ -133,7 +158,9 @@ mw_spam_stage(struct mw_scan_ctx *ctx)
 	const struct mw_ruleset *rs = ctx->gen->rules;
 	struct mw_rules_input in;
 	struct mw_rules_result res;
+	struct mw_relays relays;	/* issue 5 */
 	size_t i;
+	int rc;
 
 	if (!ctx->policy.spam) {
 		v->spam.status = MW_STAGE_SKIPPED;
@@ -146,9 +173,19 @@ mw_spam_stage(struct mw_scan_ctx *ctx)
 		v->spam.reason = "no_rules";
 		return 0;
 	}
+	if (relays_build(ctx->gen, ctx->env, &ctx->msg, &relays) < 0) {
+		v->spam.status = MW_STAGE_ERROR;
+		v->spam.reason = "internal";
+		return -1;
+	}
+	ctx->relays = &relays;
 	rules_input(ctx, &ctx->msg, &in);
+	in.relays = &relays;
 	in.budget_ms = (double)ctx->conf->rules_time_budget;
-	if (mw_rules_run(rs, &in, &res) < 0) {
+	rc = mw_rules_run(rs, &in, &res);
+	ctx->relays = NULL;
+	mw_relays_free(&relays);
+	if (rc < 0) {
 		mw_rules_result_free(&res);
 		v->spam.status = MW_STAGE_ERROR;
 		v->spam.reason = "internal";
@@ -212,6 +249,8 @@ mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
 	struct mw_rules_result res;
 	struct mw_scan_ctx ctx;
 	const struct mw_ruleset *rs = g->rules;
+	struct mw_relays relays;	/* issue 5 */
+	bool relays_built = false;
 	size_t i;
 	int rc = -1;
 
@@ -237,8 +276,12 @@ mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
 	mw_mime_limits_default(&mlim);
 	if (mw_message_parse(&m, data, len, &lim) < 0 || mw_mime_build(&m, &mlim) < 0)
 		goto out;
+	if (relays_build(g, env, &m, &relays) < 0)
+		goto out;
+	relays_built = true;
 	rules_input(&ctx, &m, &in);
 	in.ctx = NULL;	/* eval functions read facts of a real scan (SPF...) */
+	in.relays = &relays;
 	in.keep_matches = true;
 	if (mw_rules_run(rs, &in, &res) < 0) {
 		mw_rules_result_free(&res);
@@ -263,6 +306,8 @@ mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
 	mw_rules_result_free(&res);
 	rc = out->truncated ? -1 : 0;
 out:
+	if (relays_built)
+		mw_relays_free(&relays);
 	mw_mime_free(&m);
 	mw_message_free(&m);
 	return rc;

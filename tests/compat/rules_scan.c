@@ -31,6 +31,7 @@
 #include "scan.h"		/* issue 5: native evals read a scan context */
 #include "verdict.h"
 #include "generation.h"
+#include "relays.h"		/* issue 5 */
 
 static double
 cpu_seconds(void)
@@ -123,6 +124,8 @@ scan_one(const struct mw_ruleset *rs, const char *path, bool no_prefilter, bool 
 	struct mw_scan_ctx ctx;		/* --- eval tests (issue 5) --- */
 	struct mw_verdict v;
 	struct mw_generation g;
+	struct mw_relays relays;	/* issue 5 */
+	struct mw_relay_conf rconf;
 	size_t len, i;
 	char *data = read_file(path, &len);
 	const char *p = data;
@@ -164,6 +167,18 @@ scan_one(const struct mw_ruleset *rs, const char *path, bool no_prefilter, bool 
 	g.rules = (struct mw_ruleset *)rs;	/* the eval settings (freemail lists) */
 	ctx.gen = &g;
 	in.ctx = &ctx;
+	/* issue 5: the relay analysis, as the spam stage does it (no MTA here) */
+	mw_relay_conf_init(&rconf);
+	if (mw_relays_build(&relays, &m, rs->relay_conf != NULL ? rs->relay_conf : &rconf,
+	    NULL) < 0) {
+		fprintf(stderr, "rules-scan: %s: out of memory\n", path);
+		mw_mime_free(&m);
+		mw_message_free(&m);
+		free(data);
+		return -1;
+	}
+	ctx.relays = &relays;
+	in.relays = &relays;
 	if (dump_views && in.views != NULL) {
 		dump("body", in.views->body, in.views->nbody);
 		dump("rawbody", in.views->rawbody, in.views->nrawbody);
@@ -183,6 +198,7 @@ scan_one(const struct mw_ruleset *rs, const char *path, bool no_prefilter, bool 
 		}
 	}
 	mw_rules_result_free(&res);
+	mw_relays_free(&relays);
 	mw_mime_free(&m);
 	mw_message_free(&m);
 	free(data);
