@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1089,6 +1090,242 @@ mw_eval_html_image_only(const struct mw_scan_ctx *ctx, const struct mw_eval_args
 	if (f == NULL || f->parts == 0 || f->images == 0)
 		return 0;
 	return (umin || (double)f->raw_len > min) && (umax || (double)f->raw_len <= max);
+}
+
+/* --- HTMLEval: ranges, tag balance, image ratio ----------------------------------------- */
+
+/* The per-part values html_range / html_eval can test; false when the part does
+ * not define it (HTML.pm only sets the ratios once there are tags). */
+static bool
+html_value(const struct mw_html_sa_part *p, const char *name, double *v, bool *known)
+{
+	*known = true;
+	if (strcmp(name, "length") == 0)
+		*v = (double)p->length;
+	else if (strcmp(name, "max_size") == 0)
+		*v = p->max_size;
+	else if (strcmp(name, "min_size") == 0)
+		*v = p->min_size;
+	else if (strcmp(name, "image_area") == 0)
+		*v = (double)p->image_area;
+	else if (strcmp(name, "non_space_len") == 0)
+		*v = (double)p->non_space_len;
+	else if (strcmp(name, "bad_tag_ratio") == 0) {
+		if (p->elements == 0)
+			return false;
+		*v = (double)(p->tags - p->elements) / (double)p->tags;
+	} else if (strcmp(name, "non_element_ratio") == 0) {
+		if (p->elements_seen == 0)
+			return false;
+		*v = (double)(p->tags_seen - p->elements_seen) / (double)p->tags_seen;
+	} else if (strcmp(name, "closed_extra_ratio") == 0) {
+		if (p->tags == 0)
+			return false;
+		*v = (double)p->closed_extra / (double)p->tags;
+	} else {
+		*known = false;		/* obfuscation_ratio, backhair_count, ...: not kept */
+		return false;
+	}
+	return true;
+}
+
+/* The HTML parts SpamAssassin would test; -1 in *n_unseen when some were not kept. */
+static const struct mw_html_sa_part *
+html_parts(const struct mw_scan_ctx *ctx, size_t *n, bool *all)
+{
+	const struct mw_html_facts *f = html_facts(ctx);
+
+	*n = 0;
+	*all = true;
+	if (f == NULL)
+		return NULL;
+	*n = f->sa_nparts < MW_HTML_SA_PARTS ? f->sa_nparts : MW_HTML_SA_PARTS;
+	*all = f->sa_nparts <= MW_HTML_SA_PARTS;
+	return f->sa_part;
+}
+
+/* A Perl number as the rule files write them ("0.40", ".05", "5"); "inf" = HUGE_VAL. */
+static bool
+perl_num(const char *s, double *v)
+{
+	char *end;
+
+	if (strcasecmp(s, "inf") == 0) {
+		*v = HUGE_VAL;
+		return true;
+	}
+	*v = strtod(s, &end);
+	return end != s;
+}
+
+/* html_range(test, min[, max]): some HTML part has min < value <= max (no max,
+ * or "inf": value > min). */
+int
+mw_eval_html_range(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_sa_part *p;
+	size_t n, i;
+	bool all, known = true;
+	double min, max = HUGE_VAL, v;
+
+	if (args->argc < 2 || !perl_num(args->argv[1], &min) ||
+	    (args->argc > 2 && !perl_num(args->argv[2], &max)))
+		return -1;
+	p = html_parts(ctx, &n, &all);
+	for (i = 0; i < n; i++) {
+		if (!html_value(&p[i], args->argv[0], &v, &known)) {
+			if (!known)
+				return -1;
+			continue;
+		}
+		if (v > min && (max == HUGE_VAL || v <= max))
+			return 1;
+	}
+	return all ? 0 : -1;
+}
+
+/* The expressions HTMLEval evaluates in Perl ("!= 0", "< 384"): an operator and a
+ * number, nothing else. */
+static int
+perl_compare(double val, const char *expr)
+{
+	char op[3] = "";
+	size_t k = 0;
+	char *end;
+	double x;
+
+	if (expr[strspn(expr, "<>=!-+ 0123456789")] != '\0')
+		return -1;
+	while (*expr == ' ')
+		expr++;
+	while (k < 2 && strchr("<>=!", *expr) != NULL && *expr != '\0')
+		op[k++] = *expr++;
+	op[k] = '\0';
+	x = strtod(expr, &end);
+	if (end == expr || end[strspn(end, " ")] != '\0')
+		return -1;
+	if (strcmp(op, "==") == 0)
+		return val == x;
+	if (strcmp(op, "!=") == 0)
+		return val != x;
+	if (strcmp(op, "<") == 0)
+		return val < x;
+	if (strcmp(op, "<=") == 0)
+		return val <= x;
+	if (strcmp(op, ">") == 0)
+		return val > x;
+	if (strcmp(op, ">=") == 0)
+		return val >= x;
+	return -1;
+}
+
+/* html_eval(test, expr): some HTML part's value satisfies expr. */
+int
+mw_eval_html_eval(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_sa_part *p;
+	size_t n, i;
+	bool all, known = true;
+	double v;
+
+	if (args->argc < 2)
+		return -1;
+	p = html_parts(ctx, &n, &all);
+	for (i = 0; i < n; i++) {
+		int r;
+
+		if (!html_value(&p[i], args->argv[0], &v, &known)) {
+			if (!known)
+				return -1;
+			continue;
+		}
+		if ((r = perl_compare(v, args->argv[1])) != 0)
+			return r;
+	}
+	return all ? 0 : -1;
+}
+
+static bool
+tag_name_ok(const char *t)
+{
+	if (*t == '\0')
+		return false;
+	for (; *t; t++)
+		if (!isalnum((unsigned char)*t))
+			return false;
+	return true;
+}
+
+/* html_tag_balance(tag, expr): in some HTML part that has the tag, its start tags
+ * minus end tags (never below 0 at any point) satisfy expr. */
+int
+mw_eval_html_tag_balance(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_sa_part *p;
+	size_t n, i;
+	bool all;
+
+	if (args->argc < 2 || !tag_name_ok(args->argv[0]))
+		return 0;
+	p = html_parts(ctx, &n, &all);
+	for (i = 0; i < n; i++) {
+		long in = mw_html_sa_inside(&p[i], args->argv[0]);
+		int r;
+
+		if (in < 0) {
+			if (p[i].tags_overflow)
+				all = false;
+			continue;
+		}
+		if ((r = perl_compare((double)in, args->argv[1])) != 0)
+			return r;
+	}
+	return all ? 0 : -1;
+}
+
+/* html_tag_exists(tag): some HTML part has the tag (start or end). */
+int
+mw_eval_html_tag_exists(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_sa_part *p;
+	size_t n, i;
+	bool all;
+
+	if (args->argc < 1)
+		return 0;
+	p = html_parts(ctx, &n, &all);
+	for (i = 0; i < n; i++) {
+		if (mw_html_sa_inside(&p[i], args->argv[0]) >= 0)
+			return 1;
+		if (p[i].tags_overflow)
+			all = false;
+	}
+	return all ? 0 : -1;
+}
+
+/* html_image_ratio(min, max): in some HTML part with image area, min < rendered
+ * non-space characters / image area <= max. */
+int
+mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_sa_part *p;
+	size_t n, i;
+	bool all;
+	double min, max;
+
+	if (args->argc < 2 || !perl_num(args->argv[0], &min) || !perl_num(args->argv[1], &max))
+		return -1;
+	p = html_parts(ctx, &n, &all);
+	for (i = 0; i < n; i++) {
+		double r;
+
+		if (p[i].image_area == 0)
+			continue;
+		r = (double)p[i].non_space_len / (double)p[i].image_area;
+		if (r > min && r <= max)
+			return 1;
+	}
+	return all ? 0 : -1;
 }
 
 /* --- FreeMail ---------------------------------------------------------------------------- */

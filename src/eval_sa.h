@@ -41,6 +41,14 @@ int	mw_eval_check_for_ascii_text_illegal(const struct mw_scan_ctx *ctx,
 int	mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
 int	mw_eval_html_image_only(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_html_range(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
+int	mw_eval_html_eval(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
+int	mw_eval_html_tag_balance(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_html_tag_exists(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 
 /* FreeMail */
 int	mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx,

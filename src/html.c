@@ -1166,6 +1166,26 @@ sa_face_ok(const char *v, size_t n)
 	}
 }
 
+/* An <img> width or height as HTML.pm reads it: digits, or digits% of an 800x600
+ * screen (pct = 8 or 6); anything else, or 0, is guessed as 200. */
+static unsigned long
+sa_dimension(const char *v, size_t n, unsigned long pct)
+{
+	unsigned long x = 0;
+	size_t i = 0;
+
+	while (i < n && isdigit((unsigned char)v[i])) {
+		if (x < 1000000)
+			x = x * 10 + (unsigned long)(v[i] - '0');
+		i++;
+	}
+	if (i == 0 || !(i == n || (i + 1 == n && v[i] == '%')))
+		return 200;
+	if (i + 1 == n)
+		x *= pct;
+	return x > 0 ? x : 200;
+}
+
 static bool
 sa_styles_text(const char *tag)
 {
@@ -1230,6 +1250,14 @@ sa_tag(struct sa_pass *sp, const char *tag, const struct sa_attrs *at, bool star
 		}
 		if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
 			sp->t->embeds = true;
+		if (strcmp(tag, "img") == 0 && sp->p != NULL) {
+			const char *w, *h;
+			size_t wl, hl;
+
+			if (sa_attr(at, "width", &w, &wl) && sa_attr(at, "height", &h, &hl))
+				sp->p->image_area += (unsigned long long)sa_dimension(w, wl, 8) *
+				    sa_dimension(h, hl, 6);
+		}
 	}
 }
 
@@ -1413,6 +1441,58 @@ sa_pass(const char *html, size_t n, struct mw_html_facts *f)
 	return 0;
 }
 
+/* The first "</body>" or "</html>" (any case, white space before '>') in s[0..n);
+ * *len receives its length. */
+static const char *
+find_doc_end(const char *s, size_t n, size_t *len)
+{
+	const char *p = s, *e = s + n;
+
+	while ((p = memchr(p, '<', (size_t)(e - p))) != NULL) {
+		if (e - p >= 6 && p[1] == '/' && (strncasecmp(p + 2, "body", 4) == 0 ||
+		    strncasecmp(p + 2, "html", 4) == 0)) {
+			const char *q = p + 6;
+
+			while (q < e && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n'))
+				q++;
+			if (q < e && *q == '>') {
+				*len = (size_t)(q + 1 - p);
+				return p;
+			}
+		}
+		p++;
+	}
+	return NULL;
+}
+
+/* Characters of UTF-8 text that are not white space (Perl's Unicode \s). */
+static size_t
+non_space_chars(const char *s, size_t n)
+{
+	size_t i = 0, k = 0;
+
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		unsigned long cp = c;
+
+		if (len > n - i)
+			len = n - i;
+		if (len == 2)
+			cp = (c & 0x1fUL) << 6 | ((unsigned char)s[i + 1] & 0x3fUL);
+		else if (len == 3)
+			cp = (c & 0x0fUL) << 12 | ((unsigned char)s[i + 1] & 0x3fUL) << 6 |
+			    ((unsigned char)s[i + 2] & 0x3fUL);
+		i += len;
+		if (cp == ' ' || (cp >= '\t' && cp <= '\r') || cp == 0x85 || cp == 0xa0 ||
+		    cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 ||
+		    cp == 0x2029 || cp == 0x202f || cp == 0x205f || cp == 0x3000)
+			continue;
+		k++;
+	}
+	return k;
+}
+
 int
 mw_html_render(const char *html, size_t n, struct mw_buf *text,
     struct mw_html_facts *facts, mw_html_uri_fn uri_fn, void *arg)
@@ -1420,6 +1500,7 @@ mw_html_render(const char *html, size_t n, struct mw_buf *text,
 	htmlSAXHandler sax;
 	htmlParserCtxtPtr ctxt;
 	struct render *r;
+	size_t text_start;
 	int rc = 0;
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -1432,6 +1513,7 @@ mw_html_render(const char *html, size_t n, struct mw_buf *text,
 	r->depth = 1;
 	facts->parts++;
 	facts->raw_len += n;
+	text_start = text->len;
 	if (sa_pass(html, n, facts) < 0) {
 		free(r);
 		errno = ENOMEM;
@@ -1461,14 +1543,25 @@ mw_html_render(const char *html, size_t n, struct mw_buf *text,
 	    HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC);
 	/* The last slice goes with terminate=1: libxml2's push parser otherwise keeps
 	 * trailing text waiting for more input and drops it. */
+	/*
+	 * </body> and </html> are left out: after the end of the document element
+	 * libxml2 drops all further text, while mail readers (and SpamAssassin, which
+	 * never closes body) show it.
+	 */
 	do {
-		size_t k = n < (1u << 20) ? n : (1u << 20);
+		size_t k = n < (1u << 20) ? n : (1u << 20), skip = 0;
+		const char *end = find_doc_end(html, k, &skip);
 
-		htmlParseChunk(ctxt, html, (int)k, k == n || r->err || text->truncated);
-		html += k;
-		n -= k;
+		if (end != NULL)
+			k = (size_t)(end - html);
+		htmlParseChunk(ctxt, html, (int)k, k + skip == n || r->err || text->truncated);
+		html += k + skip;
+		n -= k + skip;
 	} while (n > 0 && !r->err && !text->truncated);
 	htmlFreeParserCtxt(ctxt);
+	if (facts->sa_nparts <= MW_HTML_SA_PARTS && text->len > text_start)
+		facts->sa_part[facts->sa_nparts - 1].non_space_len =
+		    non_space_chars(text->data + text_start, text->len - text_start);
 
 	facts->markup_len = facts->raw_len > facts->text_len ? facts->raw_len - facts->text_len : 0;
 	if (r->err) {

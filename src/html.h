@@ -35,6 +35,9 @@ struct mw_html_sa_part {
 	unsigned long tags_seen, elements_seen;	/* the same, distinct names */
 	unsigned long closed_extra;	/* end tags with nothing open */
 	int	 max_size, min_size;	/* font sizes (1..7 scale, 3 = default) */
+	unsigned long long image_area;	/* <img> with width and height (HTML.pm's
+					 * guesses: % of 800x600, 200 when unusable) */
+	size_t	 non_space_len;		/* rendered characters that are not white space */
 	size_t	 ntags;
 	bool	 tags_overflow;		/* more distinct names than MW_HTML_SA_TAGS */
 	struct mw_html_sa_tag tag[MW_HTML_SA_TAGS];

@@ -261,6 +261,53 @@ static const struct ecase cases[] = {
 	  "Content-Type: text/html\n\n<form action=\"MAILTO:a@example.com\"></form>\n", 1 },
 	{ "html_test", { "form_action_mailto" }, NULL,
 	  "Content-Type: text/html\n\n<form action=\"http://x.example/\"></form>\n", 0 },
+	/* html_range on HTML.pm's per-part values */
+	{ "html_range", { "max_size", "5", "6" }, NULL,
+	  "Content-Type: text/html\n\n<font size=\"+3\">big</font>\n", 1 },
+	{ "html_range", { "max_size", "6", "inf" }, NULL,
+	  "Content-Type: text/html\n\n<font size=\"+3\">big</font>\n", 0 },
+	{ "html_range", { "max_size", "6", "inf" }, NULL,
+	  "Content-Type: text/html\n\n<font size=7>huge</font>\n", 1 },
+	{ "html_range", { "max_size", "5", "6" }, NULL,	/* <big> does not count */
+	  "Content-Type: text/html\n\n<big><big><big>x</big></big></big>\n", 0 },
+	{ "html_range", { "closed_extra_ratio", "0.09", "inf" }, NULL,
+	  "Content-Type: text/html\n\n<p>x</p></b></i>\n", 1 },
+	{ "html_range", { "closed_extra_ratio", "0.09", "inf" }, NULL,
+	  "Content-Type: text/html\n\n<p>x</p>\n", 0 },
+	{ "html_range", { "bad_tag_ratio", "0.40", "0.50" }, NULL,	/* 1 of 2: 0.5 */
+	  "Content-Type: text/html\n\n<p>x<foo>\n", 1 },
+	{ "html_range", { "bad_tag_ratio", "0.40", "0.50" }, NULL,	/* 1 of 3 */
+	  "Content-Type: text/html\n\n<p>x<foo></p>\n", 0 },
+	{ "html_range", { "obfuscation_ratio", "0.1", "0.2" }, NULL,	/* not kept */
+	  "Content-Type: text/html\n\n<p>x</p>\n", -1 },
+	{ "html_range", { "length", "0", "1024" }, NULL, "Content-Type: text/plain\n\nx\n", 0 },
+	{ "html_eval", { "length", "< 384" }, NULL,
+	  "Content-Type: text/html\n\n<p>short</p>\n", 1 },
+	{ "html_eval", { "length", "< 384; system(1)" }, NULL,
+	  "Content-Type: text/html\n\n<p>short</p>\n", -1 },
+	/* html_tag_balance / html_tag_exists: tags as written */
+	{ "html_tag_balance", { "body", "!= 0" }, NULL,
+	  "Content-Type: text/html\n\n<html><body>x</html>\n", 1 },
+	{ "html_tag_balance", { "body", "!= 0" }, NULL,
+	  "Content-Type: text/html\n\n<html><body>x</body></html>\n", 0 },
+	{ "html_tag_balance", { "head", "!= 0" }, NULL,	/* no head at all: not tested */
+	  "Content-Type: text/html\n\n<html><body>x</html>\n", 0 },
+	{ "html_tag_exists", { "center" }, NULL,
+	  "Content-Type: text/html\n\n<CENTER>x</CENTER>\n", 1 },
+	{ "html_tag_exists", { "head" }, NULL,	/* libxml2 would imply one; HTML.pm does not */
+	  "Content-Type: text/html\n\n<p>x</p>\n", 0 },
+	/* html_image_ratio: non-space rendered characters per pixel of <img> area,
+	 * text after </html> included */
+	{ "html_image_ratio", { "0.000", "0.002" }, NULL,
+	  "Content-Type: text/html\n\n<html><body><img src=a.gif width=100 height=100>"
+	  "</body></html>\nabcdefghij\n", 1 },
+	{ "html_image_ratio", { "0.000", "0.002" }, NULL,
+	  "Content-Type: text/html\n\n<html><body><img src=a.gif width=100 height=100>"
+	  "</body></html>\nabcdefghijklmnopqrstu\n", 0 },
+	{ "html_image_ratio", { "0.000", "0.002" }, NULL,	/* 50% x 50% of 800x600 */
+	  "Content-Type: text/html\n\n<img src=a.gif width=\"50%\" height=\"50%\">x\n", 1 },
+	{ "html_image_ratio", { "0.000", "0.002" }, NULL,	/* no image area */
+	  "Content-Type: text/html\n\n<img src=a.gif>x\n", 0 },
 	{ "html_image_only", { "0000", "0400" }, NULL,
 	  "Content-Type: text/html\n\n<html><body><img src=\"http://x.example/a.gif\">"
 	  "Click here</body></html>\n", 1 },
