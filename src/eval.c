@@ -8,6 +8,7 @@
 #include "eval.h"
 #include "spf.h"		/* issue 7 */
 #include "eval_sa.h"		/* issue 5 */
+#include "eval_relays.h"	/* issue 5: relay evals */
 
 /* Each stage declares its functions in its own header and lists them here. */
 static const struct mw_eval_entry eval_table[] = {
@@ -47,6 +48,31 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "html_tag_balance", mw_eval_html_tag_balance },
 	{ "html_tag_exists", mw_eval_html_tag_exists },
 	{ "html_image_ratio", mw_eval_html_image_ratio },
+	/* --- relay analysis (issue 5): eval_relays.c --- */
+	{ "check_all_trusted", mw_eval_check_all_trusted },
+	{ "check_no_relays", mw_eval_check_no_relays },
+	{ "check_relays_unparseable", mw_eval_check_relays_unparseable },
+	{ "helo_ip_mismatch", mw_eval_helo_ip_mismatch },
+	{ "check_for_numeric_helo", mw_eval_check_for_numeric_helo },
+	{ "check_for_no_rdns_dotcom_helo", mw_eval_check_for_no_rdns_dotcom_helo },
+	{ "check_for_forged_received_trail", mw_eval_check_for_forged_received_trail },
+	{ "check_for_forged_received_ip_helo", mw_eval_check_for_forged_received_ip_helo },
+	{ "check_for_from_domain_in_received_headers",
+	  mw_eval_check_for_from_domain_in_received_headers },
+	{ "gated_through_received_hdr_remover", mw_eval_gated_through_received_hdr_remover },
+	{ "check_for_forged_yahoo_received_headers",
+	  mw_eval_check_for_forged_yahoo_received_headers },
+	{ "check_for_forged_hotmail_received_headers",
+	  mw_eval_check_for_forged_hotmail_received_headers },
+	{ "check_for_no_hotmail_received_headers", mw_eval_check_for_no_hotmail_received_headers },
+	{ "check_for_forged_gmail_received_headers",
+	  mw_eval_check_for_forged_gmail_received_headers },
+	{ "check_for_forged_juno_received_headers",
+	  mw_eval_check_for_forged_juno_received_headers },
+	{ "check_for_forged_eudoramail_received_headers",
+	  mw_eval_check_for_forged_eudoramail_received_headers },
+	{ "check_for_fake_aol_relay_in_rcvd", mw_eval_check_for_fake_aol_relay_in_rcvd },
+	{ "check_mailfrom_matches_rcvd", mw_eval_check_mailfrom_matches_rcvd },
 	{ NULL, NULL }
 };
 
