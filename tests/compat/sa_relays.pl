@@ -10,10 +10,19 @@ use strict;
 use warnings;
 use Mail::SpamAssassin;
 
+# SA_RELAYS_CF=FILE: extra configuration (trusted_networks...), as a rule file would give.
+my $extra = '';
+if ($ENV{SA_RELAYS_CF}) {
+    open(my $cf, '<', $ENV{SA_RELAYS_CF}) or die "$ENV{SA_RELAYS_CF}: $!\n";
+    local $/;
+    $extra = <$cf>;
+    close $cf;
+}
 my $sa = Mail::SpamAssassin->new({
     local_tests_only => 1,
     dont_copy_prefs  => 1,
     userprefs_filename => '/dev/null',
+    post_config_text => $extra,
 });
 $sa->init(0);
 
