@@ -6,10 +6,12 @@
  *
  * The input is parsed twice: as one field value, and as a header block whose
  * Received fields are built into a chain.  Both must end, stay in bounds and leave
- * every text field NUL-terminated printable ASCII.
+ * every text field NUL-terminated printable ASCII.  The same two readings go through
+ * SpamAssassin's relay analysis (relays.c, issue 5): bounded, NUL-terminated.
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 
 #include "message.h"
 #include "received.h"
+#include "relays.h"
 
 static void
 check_field(const char *f, size_t size)
@@ -51,6 +54,20 @@ check_hop(const struct mw_received_hop *h)
 		abort();
 }
 
+static void
+check_relay(const struct mw_relay *r)
+{
+	if (strnlen(r->ip, sizeof(r->ip)) == sizeof(r->ip) ||
+	    strnlen(r->rdns, sizeof(r->rdns)) == sizeof(r->rdns) ||
+	    strnlen(r->helo, sizeof(r->helo)) == sizeof(r->helo) ||
+	    strnlen(r->by, sizeof(r->by)) == sizeof(r->by) ||
+	    strnlen(r->ident, sizeof(r->ident)) == sizeof(r->ident) ||
+	    strnlen(r->envfrom, sizeof(r->envfrom)) == sizeof(r->envfrom) ||
+	    strnlen(r->id, sizeof(r->id)) == sizeof(r->id) ||
+	    strnlen(r->auth, sizeof(r->auth)) == sizeof(r->auth))
+		abort();
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -62,6 +79,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	mw_received_parse(&h, (const char *)data, size);
 	check_hop(&h);
+	{
+		struct mw_relay r;
+		bool fetch;
+
+		if (mw_relay_parse((const char *)data, size, &r, &fetch) == 1)
+			check_relay(&r);
+	}
 
 	mw_message_init(&m);
 	if (mw_message_parse(&m, (const char *)data, size, &lim) == 0 &&
@@ -69,6 +93,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (i = 0; i < c.nhops; i++)
 			check_hop(&c.hops[i]);
 		mw_received_chain_free(&c);
+	}
+	if (m.nheaders > 0) {
+		struct mw_relay_conf conf;
+		struct mw_relays rs;
+		struct mw_relay_client cl = { .ip = "192.0.2.1", .rdns = "unknown",
+			.helo = "fuzz.example", .by = "mx.example" };
+
+		mw_relay_conf_init(&conf);
+		conf.n_originating = 1;
+		memcpy(conf.originating_ip_headers[0], "X-Originating-IP", 17);
+		if (mw_relays_build(&rs, &m, &conf, &cl) == 0) {
+			for (i = 0; i < rs.n; i++)
+				check_relay(&rs.v[i]);
+			mw_relays_free(&rs);
+		}
 	}
 	mw_message_free(&m);
 	return 0;
