@@ -48,6 +48,11 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "html_tag_balance", mw_eval_html_tag_balance },
 	{ "html_tag_exists", mw_eval_html_tag_exists },
 	{ "html_image_ratio", mw_eval_html_image_ratio },
+	{ "check_for_mime", mw_eval_check_for_mime },
+	{ "check_base64_length", mw_eval_check_base64_length },
+	{ "check_msg_parse_flags", mw_eval_check_msg_parse_flags },
+	{ "check_body_length", mw_eval_check_body_length },
+	{ "check_for_to_in_subject", mw_eval_check_for_to_in_subject },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

@@ -1328,6 +1328,280 @@ mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx, const struct mw_eval_arg
 	return all ? 0 : -1;
 }
 
+/* --- MIMEEval: check_for_mime, check_base64_length, check_msg_parse_flags ---------------- */
+
+static int re_match(const char *re, const char *s);
+
+/* The lines of a leaf's raw (encoded) content: fn(line, len_without_newline,
+ * has_newline).  CRs before the newline are not counted. */
+static void
+raw_lines(const struct mw_mime_part *p, void (*fn)(void *, const char *, size_t, bool),
+    void *arg)
+{
+	const char *s = p->raw, *e = p->raw + p->raw_size;
+
+	while (s < e) {
+		const char *nl = memchr(s, '\n', (size_t)(e - s));
+		const char *end = nl ? nl : e;
+		size_t n = (size_t)(end - s);
+
+		if (n > 0 && s[n - 1] == '\r' && nl != NULL)
+			n--;
+		fn(arg, s, n, nl != NULL);
+		s = nl ? nl + 1 : e;
+	}
+}
+
+struct qp_scan {
+	bool	 long_line;
+	long	 excess;	/* encoded characters that need no encoding */
+	size_t	 bytes;
+};
+
+static void
+qp_line(void *arg, const char *s, size_t n, bool nl)
+{
+	struct qp_scan *q = arg;
+	size_t i, trail = 0, end = n;
+
+	if (n >= 6 && memcmp(s, "SPAM: ", 6) == 0)
+		return;
+	q->bytes += n + nl;
+	if (n + nl > 79)
+		q->long_line = true;	/* RFC 5322's 78 characters, not RFC 2045's 76 */
+	if (memchr(s, '=', n) == NULL)
+		return;
+	for (i = 0; i + 2 < n; i++) {
+		char a, b;
+
+		if (s[i] != '=')
+			continue;
+		a = s[i + 1];
+		b = s[i + 2];
+		if ((a == '0' && b == '9') ||
+		    (a == '3' && (isdigit((unsigned char)b) || (b >= 'A' && b <= 'F' && b != 'D'))) ||
+		    ((a == '2' || a == '4' || a == '5' || a == '6') &&
+		    (isdigit((unsigned char)b) || (b >= 'A' && b <= 'F'))) ||
+		    (a == '7' && (isdigit((unsigned char)b) || (b >= 'A' && b <= 'E'))))
+			q->excess++;
+	}
+	/* white space encoded at the end of the line is fine */
+	while (end > 0 && isspace((unsigned char)s[end - 1]))
+		end--;
+	while (end >= 3 && s[end - 3] == '=' && ((s[end - 2] == '0' && s[end - 1] == '9') ||
+	    (s[end - 2] == '2' && s[end - 1] == '0'))) {
+		trail++;
+		end -= 3;
+	}
+	q->excess -= (long)trail;
+}
+
+static bool
+ascii_charset(const char *cs)
+{
+	static const char *const names[] = { "us", "ascii", "ansi_x3.4-1968", "iso-ir-6",
+	    "ansi_x3.4-1986", "iso_646.irv:1991", "ibm367", "cp367", NULL };
+	char lc[64];
+	size_t i;
+
+	if (cs == NULL || cs[0] == '\0')
+		return true;
+	for (i = 0; cs[i] && i + 1 < sizeof(lc); i++)
+		lc[i] = (char)tolower((unsigned char)cs[i]);
+	lc[i] = '\0';
+	for (i = 0; names[i]; i++)
+		if (strstr(lc, names[i]) != NULL)
+			return true;
+	return false;
+}
+
+/* check_for_mime(test): MIMEEval's per-message MIME facts. */
+int
+mw_eval_check_for_mime(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_mime_part *p;
+	const char *t;
+	size_t n = 0, i;
+	struct qp_scan q = { false, 0, 0 };
+	unsigned long qp_parts = 0;
+	bool raw_unknown = false;
+
+	if (args->argc < 1 || ctx->msg.mime == NULL)
+		return -1;
+	t = args->argv[0];
+	p = mw_mime_parts(&ctx->msg, &n);
+	if (strcmp(t, "mime_base64_count") == 0 || strcmp(t, "mime_attachment") == 0 ||
+	    strcmp(t, "mime_base64_encoded_text") == 0 || strcmp(t, "mime_bad_iso_charset") == 0) {
+		for (i = 0; i < n; i++) {
+			const char *enc = p[i].encoding ? p[i].encoding : "";
+
+			if (strcmp(t, "mime_base64_count") == 0 && strstr(enc, "base64"))
+				return 1;
+			if (strcmp(t, "mime_attachment") == 0 && p[i].disposition &&
+			    strstr(p[i].disposition, "attachment"))
+				return 1;
+			if (strcmp(t, "mime_base64_encoded_text") == 0 &&
+			    strncmp(p[i].type, "text", 4) == 0 && strstr(enc, "base64") &&
+			    ascii_charset(p[i].charset) && (p[i].disposition == NULL ||
+			    (strncmp(p[i].disposition, "attachment", 10) != 0 &&
+			    strncmp(p[i].disposition, "inline", 6) != 0)))
+				return 1;
+			if (strcmp(t, "mime_bad_iso_charset") == 0 && p[i].charset &&
+			    re_match("(?i)iso-\\S+-\\S+\\b", p[i].charset) == 1 &&
+			    re_match("(?i)iso-(?:8859-\\d{1,2}|2022-(?:jp|kr))\\b", p[i].charset) != 1)
+				return 1;
+		}
+		return 0;
+	}
+	if (strcmp(t, "mime_qp_long_line") != 0 && strcmp(t, "mime_qp_count") != 0)
+		return -1;	/* faraway charsets, unicode ratios ...: not kept */
+	for (i = 0; i < n; i++) {
+		if (p[i].is_multipart || p[i].is_message || p[i].encoding == NULL ||
+		    strcmp(p[i].encoding, "quoted-printable") != 0)
+			continue;
+		qp_parts++;
+		if (p[i].raw == NULL) {
+			raw_unknown = p[i].raw_size > 0;
+			continue;
+		}
+		raw_lines(&p[i], qp_line, &q);
+	}
+	if (strcmp(t, "mime_qp_long_line") == 0)
+		return q.long_line ? 1 : raw_unknown ? -1 : 0;
+	/* the count of QP parts, replaced by the excess count once there are QP bytes */
+	if (raw_unknown)
+		return -1;
+	return q.bytes > 0 ? q.excess > 0 : qp_parts > 0;
+}
+
+static void
+longest_line(void *arg, const char *s, size_t n, bool nl)
+{
+	size_t *max = arg;
+
+	(void)s;
+	if (n + nl > *max)
+		*max = n + nl;
+}
+
+/* check_base64_length(min[, max]): the longest line of base64 content (newline
+ * included) is at least min (and at most max). */
+int
+mw_eval_check_base64_length(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_mime_part *p;
+	size_t n = 0, i, longest = 0;
+	bool umin, umax;
+	double min = num_arg(args, 0, &umin), max = num_arg(args, 1, &umax);
+
+	if (ctx->msg.mime == NULL || umin)
+		return -1;
+	p = mw_mime_parts(&ctx->msg, &n);
+	for (i = 0; i < n; i++) {
+		if (p[i].is_multipart || p[i].is_message || p[i].encoding == NULL ||
+		    strcmp(p[i].encoding, "base64") != 0 ||
+		    strcmp(p[i].type, "application/ics") == 0)
+			continue;
+		if (p[i].raw == NULL && p[i].raw_size > 0)
+			return -1;
+		if (p[i].raw != NULL)
+			raw_lines(&p[i], longest_line, &longest);
+	}
+	if (!umax && (double)longest > max)
+		return 0;
+	return (double)longest >= min;
+}
+
+/* check_msg_parse_flags(flag): what SpamAssassin's parser noticed.  Only the
+ * epilogue is known here. */
+int
+mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_mime_part *p;
+	size_t n = 0, i;
+
+	if (args->argc < 1 || ctx->msg.mime == NULL)
+		return -1;
+	if (strcmp(args->argv[args->argc - 1], "mime_epilogue_exists") != 0)
+		return -1;
+	p = mw_mime_parts(&ctx->msg, &n);
+	for (i = 0; i < n; i++)
+		if (p[i].flags & MW_PART_EPILOGUE)
+			return 1;
+	return 0;
+}
+
+/* --- BodyEval: check_body_length ------------------------------------------------------- */
+
+/* check_body_length(max): the body (everything after the header block) has at
+ * most max bytes. */
+int
+mw_eval_check_body_length(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	bool u;
+	double max = num_arg(args, 0, &u);
+
+	if (u)
+		return -1;
+	return (double)ctx->msg.body_len <= max;
+}
+
+/* --- HeaderEval: check_for_to_in_subject ------------------------------------------------ */
+
+/* Append s to a PCRE2 pattern as a literal. */
+static int
+re_quote(struct mw_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		if (!isalnum((unsigned char)*s) && (unsigned char)*s < 0x80 &&
+		    mw_buf_putc(b, '\\') < 0)
+			return -1;
+		if (mw_buf_putc(b, *s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* check_for_to_in_subject('address' | 'user'): the first To address, or its
+ * local part in one of the forms spammers use ("Re: user", "user, ...", "user!"),
+ * in the Subject. */
+int
+mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_mime_address *a;
+	const char *subj;
+	char to[512];
+	size_t n = 0;
+	struct mw_buf re;
+	int rc = -1;
+
+	if (args->argc < 1 || ctx->msg.mime == NULL)
+		return -1;
+	a = mw_mime_addresses(&ctx->msg, "To", &n);
+	if (a == NULL || n == 0 || a[0].addr == NULL || a[0].addr[0] == '\0')
+		return 0;
+	snprintf(to, sizeof(to), "%s", a[0].addr);
+	if ((subj = mw_mime_header_decoded(&ctx->msg, "Subject", 0)) == NULL)
+		subj = "";
+	mw_buf_init(&re, 0);
+	if (strcmp(args->argv[0], "address") == 0) {
+		if (mw_buf_puts(&re, "(?i)\\b") == 0 && re_quote(&re, to) == 0 &&
+		    mw_buf_puts(&re, "\\b") == 0)
+			rc = re_match(re.data, subj);
+	} else if (strcmp(args->argv[0], "user") == 0) {
+		to[strcspn(to, "@")] = '\0';
+		if (mw_buf_puts(&re, "(?i)^(?:(?:re|fw):\\s*(?:\\w+\\s+)?") == 0 &&
+		    re_quote(&re, to) == 0 && mw_buf_puts(&re, "$|(?-i:") == 0 &&
+		    re_quote(&re, to) == 0 && mw_buf_puts(&re, ")\\s*[,:;!?-](?:$|\\s)|") == 0 &&
+		    re_quote(&re, to) == 0 && mw_buf_puts(&re, "$|,\\s*") == 0 &&
+		    re_quote(&re, to) == 0 && mw_buf_puts(&re, "[,:;!?-]$)") == 0)
+			rc = re_match(re.data, subj);
+	} else
+		rc = 0;
+	mw_buf_free(&re);
+	return rc;
+}
+
 /* --- FreeMail ---------------------------------------------------------------------------- */
 
 struct strv {

@@ -30,12 +30,22 @@ int	mw_eval_subject_is_all_caps(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_similar_recipients(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 /* MIMEEval */
 int	mw_eval_check_for_mime_html(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_mime_html_only(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_ascii_text_illegal(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_for_mime(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
+int	mw_eval_check_base64_length(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+/* BodyEval */
+int	mw_eval_check_body_length(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 /* HTMLEval */
 int	mw_eval_html_test(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);

@@ -279,6 +279,7 @@ mw_mime_part_flag_name(unsigned bit)
 	case MW_PART_CHARSET_REPLACED:	return "charset_replaced";
 	case MW_PART_NOT_DECODED:	return "not_decoded";
 	case MW_PART_EMPTY:		return "empty";
+	case MW_PART_EPILOGUE:		return "epilogue";
 	}
 	return "unknown";
 }
@@ -827,6 +828,10 @@ walk_children(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *
 	int i, n;
 
 	if (GMIME_IS_MULTIPART(obj)) {
+		const char *epi = g_mime_multipart_get_epilogue(GMIME_MULTIPART(obj));
+
+		if (epi != NULL && epi[strspn(epi, " \t\r\n\f\v.")] != '\0')
+			mm->parts[mm->nparts - 1].flags |= MW_PART_EPILOGUE;
 		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
 		if (n > 0 && depth + 1 > mm->lim.max_depth) {
 			mm->flags |= MW_MSG_MIME_TRUNCATED;
@@ -906,6 +911,10 @@ walk(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id)
 		if (dup_utf8(g_mime_part_get_filename(part), &p->filename) < 0)
 			return -1;
 		p->raw_size = len > 0 ? (size_t)len : 0;
+		/* Our own stream over the message bytes: where the content lies. */
+		if (s != NULL && len > 0 && G_TYPE_CHECK_INSTANCE_TYPE(s, mw_ro_stream_get_type()) &&
+		    s->bound_start >= 0 && s->bound_start + len <= ((MwRoStream *)s)->len)
+			p->raw = ((MwRoStream *)s)->data + s->bound_start;
 		if (len <= 0)
 			p->flags |= MW_PART_EMPTY;
 		if ((text || strncmp(p->type, "message/", 8) == 0) && len > 0) {

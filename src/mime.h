@@ -62,6 +62,9 @@ enum mw_part_flag {
 	MW_PART_CHARSET_REPLACED = 1u << 5,	/* bytes replaced by U+FFFD */
 	MW_PART_NOT_DECODED	= 1u << 6,	/* text part skipped: a limit was reached */
 	MW_PART_EMPTY		= 1u << 7,	/* no content at all */
+	MW_PART_EPILOGUE	= 1u << 8,	/* multipart: text after the closing
+						 * boundary (other than white space and
+						 * dots, as SpamAssassin tests it) */
 };
 const char *mw_mime_part_flag_name(unsigned bit);
 
@@ -75,6 +78,8 @@ struct mw_mime_part {
 	char	*disposition;		/* "inline" / "attachment", or NULL */
 	char	*filename;		/* decoded, or NULL */
 	size_t	 raw_size;		/* bytes of (encoded) content in the message */
+	const char *raw;		/* that content in the message's bytes (leaves;
+					 * NULL when not known); raw_size bytes */
 	size_t	 decoded_size;		/* bytes after transfer decoding (kept ones) */
 	size_t	 text_size;		/* UTF-8 bytes given to the views */
 	unsigned flags;			/* enum mw_part_flag */

@@ -261,6 +261,78 @@ static const struct ecase cases[] = {
 	  "Content-Type: text/html\n\n<form action=\"MAILTO:a@example.com\"></form>\n", 1 },
 	{ "html_test", { "form_action_mailto" }, NULL,
 	  "Content-Type: text/html\n\n<form action=\"http://x.example/\"></form>\n", 0 },
+	/* check_for_mime: MIMEEval's facts from part headers and raw lines */
+	{ "check_for_mime", { "mime_attachment" }, NULL,
+	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\n\nx\n--b\nContent-Type: application/pdf\n"
+	  "Content-Disposition: attachment; filename=a.pdf\n\nx\n--b--\n", 1 },
+	{ "check_for_mime", { "mime_attachment" }, NULL, "Content-Type: text/plain\n\nx\n", 0 },
+	{ "check_for_mime", { "mime_base64_count" }, NULL,
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\naGVsbG8K\n", 1 },
+	{ "check_for_mime", { "mime_base64_encoded_text" }, NULL,
+	  "Content-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: base64\n\n"
+	  "aGVsbG8K\n", 1 },
+	{ "check_for_mime", { "mime_base64_encoded_text" }, NULL,
+	  "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n\n"
+	  "aGVsbG8K\n", 0 },
+	{ "check_for_mime", { "mime_base64_encoded_text" }, NULL,
+	  "Content-Type: text/plain\nContent-Disposition: inline\n"
+	  "Content-Transfer-Encoding: base64\n\naGVsbG8K\n", 0 },
+	{ "check_for_mime", { "mime_bad_iso_charset" }, NULL,
+	  "Content-Type: text/plain; charset=iso-8859-1-x\n\nx\n", 0 },
+	{ "check_for_mime", { "mime_bad_iso_charset" }, NULL,
+	  "Content-Type: text/plain; charset=iso-10646-ucs\n\nx\n", 1 },
+	{ "check_for_mime", { "mime_qp_long_line" }, NULL,
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+	  "012345678901234567890123456789012345678901234567890123456789012345678901234567"
+	  "\nshort\n", 0 },	/* 78 characters and the newline are allowed */
+	{ "check_for_mime", { "mime_qp_long_line" }, NULL,
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789012345678"
+	  "\nshort\n", 1 },
+	{ "check_for_mime", { "mime_qp_count" }, NULL,	/* "=41" needs no encoding */
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n=41bc\n", 1 },
+	{ "check_for_mime", { "mime_qp_count" }, NULL,	/* "=3D" and 8-bit do */
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n"
+	  "a=3Db=E9\n", 0 },
+	{ "check_for_mime", { "mime_qp_count" }, NULL,	/* trailing encoded spaces are fine */
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\nab=20=20\n", 0 },
+	{ "check_for_mime", { "mime_faraway_charset" }, NULL,
+	  "Content-Type: text/plain\n\nx\n", -1 },
+	/* check_base64_length: the longest base64 line, newline included */
+	{ "check_base64_length", { "79" }, NULL,
+	  "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+	  "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\n", 0 },
+	{ "check_base64_length", { "77", "77" }, NULL,
+	  "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+	  "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\n"
+	  "QUFB\n", 1 },
+	{ "check_base64_length", { "79" }, NULL,
+	  "Content-Type: application/octet-stream\nContent-Transfer-Encoding: base64\n\n"
+	  "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFB\n"
+	  "QUFB\n", 1 },
+	/* check_msg_parse_flags('mime_epilogue_exists'): text after the last boundary */
+	{ "check_msg_parse_flags", { "mime_epilogue_exists" }, NULL,
+	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\n\nx\n--b--\nbuy now\n", 1 },
+	{ "check_msg_parse_flags", { "mime_epilogue_exists" }, NULL,
+	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\n"
+	  "Content-Type: text/plain\n\nx\n--b--\n.\n\n", 0 },
+	{ "check_msg_parse_flags", { "truncated_header" }, NULL, "Subject: x\n\nx\n", -1 },
+	/* check_body_length: body bytes at most the argument */
+	{ "check_body_length", { "10" }, NULL, "Subject: x\n\n0123456789", 1 },
+	{ "check_body_length", { "10" }, NULL, "Subject: x\n\n0123456789a", 0 },
+	/* check_for_to_in_subject('user') */
+	{ "check_for_to_in_subject", { "user" }, NULL,
+	  "To: john@example.com\nSubject: john, your invoice\n\nx\n", 1 },
+	{ "check_for_to_in_subject", { "user" }, NULL,
+	  "To: john@example.com\nSubject: Re: hello john\n\nx\n", 1 },
+	{ "check_for_to_in_subject", { "user" }, NULL,
+	  "To: john@example.com\nSubject: JOHN, hi\n\nx\n", 0 },	/* case kept there */
+	{ "check_for_to_in_subject", { "user" }, NULL,
+	  "To: john@example.com\nSubject: meeting with john tomorrow\n\nx\n", 0 },
+	{ "check_for_to_in_subject", { "address" }, NULL,
+	  "To: john@example.com\nSubject: for John@Example.com only\n\nx\n", 1 },
 	/* html_range on HTML.pm's per-part values */
 	{ "html_range", { "max_size", "5", "6" }, NULL,
 	  "Content-Type: text/html\n\n<font size=\"+3\">big</font>\n", 1 },
