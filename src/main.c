@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,122 @@ usage(FILE *fp)
 	    MW_DEFAULT_CONFIG);
 }
 
+/*
+ * --lint's summary of the eval functions without a native implementation: per
+ * function, the rules calling it, the metas that depend on those rules (directly
+ * or through other metas) and the |score| of all of them ("__" subrules score
+ * nothing), largest first: which function to write next.
+ */
+struct missing_eval {
+	const char *fn;
+	size_t	 rules, metas;
+	double	 score;
+};
+
+static int
+missing_eval_cmp(const void *a, const void *b)
+{
+	const struct missing_eval *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return strcmp(x->fn, y->fn);
+}
+
+/* A rule's weight in the verdict: "__" subrules never score. */
+static double
+stake(const struct mw_rule *r)
+{
+	return strncmp(r->name, "__", 2) == 0 ? 0.0 : fabs(r->score);
+}
+
+static void
+lint_missing_evals(const struct mw_ruleset *rs, FILE *out)
+{
+	size_t n = rs->nrules, i, j, k, nfn = 0, nrules = 0;
+	size_t *mark = calloc(n ? n : 1, sizeof(*mark)), *queue = calloc(n ? n : 1, sizeof(*queue));
+	struct missing_eval *fns = calloc(n ? n : 1, sizeof(*fns));
+	size_t *dep_off = calloc(n + 1, sizeof(*dep_off)), *dep = NULL, ndep = 0;
+
+	if (mark == NULL || queue == NULL || fns == NULL || dep_off == NULL)
+		goto out;
+	/* reverse edges: rule -> metas that name it */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < rs->rules[i].nrpn; k++)
+			if (rs->rules[i].rpn[k].op == MW_MO_RULE && rs->rules[i].rpn[k].rule < n)
+				dep_off[rs->rules[i].rpn[k].rule + 1]++;
+	for (i = 0; i < n; i++)
+		dep_off[i + 1] += dep_off[i];
+	ndep = dep_off[n];
+	if ((dep = calloc(ndep ? ndep : 1, sizeof(*dep))) == NULL)
+		goto out;
+	{
+		size_t *fill = calloc(n ? n : 1, sizeof(*fill));
+
+		if (fill == NULL)
+			goto out;
+		for (i = 0; i < n; i++)
+			for (k = 0; k < rs->rules[i].nrpn; k++) {
+				size_t r = rs->rules[i].rpn[k].rule;
+
+				if (rs->rules[i].rpn[k].op == MW_MO_RULE && r < n)
+					dep[dep_off[r] + fill[r]++] = i;
+			}
+		free(fill);
+	}
+	for (i = 0; i < n; i++) {
+		const struct mw_rule *r = &rs->rules[i];
+		struct missing_eval *f;
+		size_t head = 0, tail = 0;
+
+		if (r->src == NULL || r->test != MW_RT_EVAL || r->native != NULL)
+			continue;
+		for (j = 0; j < nfn; j++)
+			if (strcmp(fns[j].fn, r->eval_fn) == 0)
+				break;
+		if (j < nfn)
+			continue;	/* counted with the first rule calling it */
+		f = &fns[nfn++];
+		f->fn = r->eval_fn;
+		/* every rule calling fn, then the metas above them (mark = j + 1) */
+		for (k = i; k < n; k++) {
+			const struct mw_rule *c = &rs->rules[k];
+
+			if (c->src != NULL && c->test == MW_RT_EVAL && c->native == NULL &&
+			    strcmp(c->eval_fn, f->fn) == 0 && mark[k] != j + 1) {
+				mark[k] = j + 1;
+				queue[tail++] = k;
+				f->rules++;
+				f->score += stake(c);
+			}
+		}
+		nrules += f->rules;
+		while (head < tail) {
+			size_t q = queue[head++];
+
+			for (k = dep_off[q]; k < dep_off[q + 1]; k++)
+				if (mark[dep[k]] != j + 1) {
+					mark[dep[k]] = j + 1;
+					queue[tail++] = dep[k];
+					f->metas++;
+					f->score += stake(&rs->rules[dep[k]]);
+				}
+		}
+	}
+	qsort(fns, nfn, sizeof(*fns), missing_eval_cmp);
+	fprintf(out, "eval functions without a native function: %zu, called by %zu rules\n",
+	    nfn, nrules);
+	for (j = 0; j < nfn; j++)
+		fprintf(out, "missing eval: %s rules=%zu metas=%zu score=%.3f\n", fns[j].fn,
+		    fns[j].rules, fns[j].metas, fns[j].score);
+out:
+	free(mark);
+	free(queue);
+	free(fns);
+	free(dep_off);
+	free(dep);
+}
+
 static int
 lint(const char *path, bool explicit_path)
 {
@@ -108,8 +225,10 @@ lint(const char *path, bool explicit_path)
 	for (i = 0; i < d.n; i++)
 		fprintf(stderr, "%s: %s\n",
 		    d.v[i].level == MW_DIAG_ERROR ? "error" : "warning", d.v[i].text);
-	if (g != NULL && g->rules != NULL)
+	if (g != NULL && g->rules != NULL) {
 		mw_rules_lint_report(g->rules, stdout);
+		lint_missing_evals(g->rules, stdout);
+	}
 	if (g != NULL)
 		printf("%s: configuration OK (%zu warning(s))\n",
 		    g->conf->path ? g->conf->path : "embedded defaults", d.nwarnings);
