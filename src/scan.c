@@ -59,7 +59,8 @@ stage_strip_forged(struct mw_scan_ctx *ctx)
 		    mw_verdict_delete_header(ctx->v, h->name, h->index) < 0)
 			return -1;
 	}
-	return 0;
+	/* Authentication-Results that claim our authserv-id (issue 7) */
+	return mw_spf_strip_forged(ctx);
 }
 
 /*

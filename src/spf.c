@@ -728,6 +728,15 @@ strip_forged_results(struct mw_scan_ctx *ctx, const char *id)
 	return 0;
 }
 
+int
+mw_spf_strip_forged(struct mw_scan_ctx *ctx)
+{
+	char id[256];
+
+	authserv_id(ctx, id, sizeof(id));
+	return strip_forged_results(ctx, id);
+}
+
 /* --- the stage ------------------------------------------------------------------ */
 
 static void
@@ -780,8 +789,6 @@ mw_spf_stage(struct mw_scan_ctx *ctx)
 	bool use_helo;
 
 	authserv_id(ctx, id, sizeof(id));
-	if (strip_forged_results(ctx, id) < 0)
-		return -1;
 	if (s == NULL)
 		return skip(v, "not-configured"), 0;
 	if (!s->enabled)

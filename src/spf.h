@@ -58,6 +58,11 @@ int	mw_spf_check(const struct mw_spf *s, const char *client_addr, const char *he
 /* The stage, called by mw_scan after the virus stage.  -1 on ENOMEM. */
 int	mw_spf_stage(struct mw_scan_ctx *ctx);
 
+/* RFC 8601 section 5: remove inbound Authentication-Results fields whose authserv-id
+ * is ours (authserv_id, else the MTA's j macro, else hostname): they are forged.  Run
+ * for every scanned message, before the size limit, like the other forged fields. */
+int	mw_spf_strip_forged(struct mw_scan_ctx *ctx);
+
 /* Free the calling thread's libspf2 server now instead of at thread exit
  * (single-threaded programs and tests that want a clean leak report). */
 void	mw_spf_thread_cleanup(void);
