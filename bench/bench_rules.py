@@ -14,11 +14,10 @@ import os
 import re
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                                 "tests", "compat"))
-from sa_spamd import Spamd, corpus_files  # noqa: E402
+from sa_spamd import corpus_files, spamd_cpu  # noqa: E402
 
 SUMMARY = re.compile(r"(\d+) messages, ([\d.]+) s CPU")
 LOADED = re.compile(r"loaded in ([\d.]+) s CPU")
@@ -51,15 +50,7 @@ def main():
     mw_cpu, mw_load, mw_line = run_mailwarden(a.rules_scan, a.rules, files, [])
     nopf_cpu, _, nopf_line = run_mailwarden(a.rules_scan, a.rules, files, ["-n"])
 
-    with Spamd(a.rules, children=1) as sd:
-        with open(files[0], "rb") as f:
-            sd.symbols(f.read())          # warm the child up
-        c0, t0 = sd.cpu_seconds(), time.monotonic()
-        for p in files:
-            with open(p, "rb") as f:
-                sd.symbols(f.read())
-        time.sleep(0.5)                   # let /proc catch up with the last request
-        sa_cpu, sa_wall = sd.cpu_seconds() - c0, time.monotonic() - t0
+    sa_cpu, sa_wall = spamd_cpu(a.rules, files)
 
     sa_per = sa_cpu / n * 1000
     mw_per = mw_cpu / n * 1000

@@ -414,6 +414,35 @@ struct parsed {
 
 #define F(x)	p->x, sizeof(p->x)
 
+/* Which group of a shape holds which field (0 = none); looked: 1 = the MTA looks
+ * names up (an empty rDNS means there is none), -1 = it never does, 0 = unchanged. */
+struct shape {
+	signed char ip, rdns, helo, by, ident, looked;
+};
+
+#define S(...)	(struct shape){ __VA_ARGS__ }
+
+/* Try one shape: on a match, take its fields. */
+static bool
+take(struct line *l, struct parsed *p, enum rx id, struct shape s)
+{
+	if (!rxm(l, id))
+		return false;
+	if (s.ip)
+		cap(l, s.ip, F(ip));
+	if (s.rdns)
+		cap(l, s.rdns, F(rdns));
+	if (s.helo)
+		cap(l, s.helo, F(helo));
+	if (s.by)
+		cap(l, s.by, F(by));
+	if (s.ident)
+		cap(l, s.ident, F(ident));
+	if (s.looked != 0)
+		p->looked_up = s.looked > 0;
+	return true;
+}
+
 /* The from-part shapes.  Returns 1 = parsed ("enough"), 0 = skip, -1 = go on to the
  * generic fall-through. */
 static int
@@ -427,18 +456,12 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 	}
 	if (strstr(l->s, " (SquirrelMail authenticated user ") != NULL ||
 	    strstr(l->s, " (NaSMail authenticated user ") != NULL) {
-		if (rxm(l, RX_SQUIRREL)) {
-			cap(l, 1, F(ip));
-			cap(l, 2, F(by));
+		if (take(l, p, RX_SQUIRREL, S(.ip = 1, .by = 2)))
 			return 1;
-		}
 	}
 	if (strstr(l->s, "aol.com") != NULL && strstr(l->s, "with HTTP (WebMailUI)") != NULL &&
-	    rxm(l, RX_AOL_WEB)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	    take(l, p, RX_AOL_WEB, S(.ip = 1, .by = 2)))
 		return 1;
-	}
 
 	/* Then one family chosen by its signature. */
 	if (strstr(l->s, " SMTPSVC") != NULL) {
@@ -472,17 +495,10 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 			return 1;
 		}
 	} else if (strstr(l->s, "(ecelerity") != NULL) {
-		if (rxm(l, RX_ECEL_HELO)) {
-			cap(l, 1, F(ip));
-			cap(l, 2, F(helo));
-			cap(l, 3, F(by));
+		if (take(l, p, RX_ECEL_HELO, S(.ip = 1, .helo = 2, .by = 3)))
 			return 1;
-		}
-		if (rxm(l, RX_ECEL)) {
-			cap(l, 1, F(ip));
-			cap(l, 2, F(by));
+		if (take(l, p, RX_ECEL, S(.ip = 1, .by = 2)))
 			return 1;
-		}
 	} else if (strstr(l->s, "Exim") != NULL) {
 		if (rxm(l, RX_EXIM_LOCAL))
 			return 0;
@@ -504,13 +520,8 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 			sub_take(sub, "ident=", F(ident), true);
 			return 1;
 		}
-		if (rxm(l, RX_EXIM_BRACKET)) {
-			cap(l, 1, F(rdns));
-			cap(l, 2, F(ip));
-			cap(l, 1, F(helo));
-			cap(l, 4, F(by));
+		if (take(l, p, RX_EXIM_BRACKET, S(.rdns = 1, .ip = 2, .helo = 1, .by = 4)))
 			return 1;
-		}
 		/* odd Exim shapes: take the pieces that can be found */
 		if (rxm(l, RX_EXIM_WORD))
 			cap(l, 1, F(rdns));
@@ -535,12 +546,8 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 			return 1;
 		}
 	} else if (strstr(l->s, "(Scalix SMTP Relay") != NULL) {
-		if (rxm(l, RX_SCALIX)) {
-			cap(l, 1, F(helo));
-			cap(l, 2, F(ip));
-			cap(l, 3, F(by));
+		if (take(l, p, RX_SCALIX, S(.helo = 1, .ip = 2, .by = 3)))
 			return 1;
-		}
 	} else if (strstr(l->s, " (Lotus Domino ") != NULL) {
 		if (rxm(l, RX_DOMINO)) {	/* Domino never records the rDNS */
 			p->looked_up = false;
@@ -551,11 +558,9 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 		}
 	}
 
-	if (strstr(l->s, "with HTTP") != NULL && rxm(l, RX_HTTP_NUMERIC)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (strstr(l->s, "with HTTP") != NULL &&
+	    take(l, p, RX_HTTP_NUMERIC, S(.ip = 1, .by = 2)))
 		return 1;
-	}
 	/* qmail-ldap fields look like Sendmail's: keep them for the qmail shapes */
 	if (!rxm(l, RX_QMAIL_LDAP) && rxm(l, RX_SENDMAIL)) {
 		char *at;
@@ -579,35 +584,14 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 	}
 
 	/* Less common shapes, most specific first. */
-	if (rxm(l, RX_MSIMS)) {
-		p->looked_up = true;
-		cap(l, 1, F(helo));
-		cap(l, 2, F(rdns));
-		cap(l, 3, F(ip));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_MSIMS, S(.helo = 1, .rdns = 2, .ip = 3, .by = 4, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_HELO_EQ_FMT)) {
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(helo));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_HELO_EQ_FMT, S(.rdns = 1, .ip = 2, .helo = 3, .by = 4)))
 		return 1;
-	}
-	if (rxm(l, RX_ATTBI_UNKNOWN)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_ATTBI_UNKNOWN, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_ATTBI)) {
-		p->looked_up = true;
-		cap(l, 1, F(helo));
-		cap(l, 2, F(rdns));
-		cap(l, 3, F(ip));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_ATTBI, S(.helo = 1, .rdns = 2, .ip = 3, .by = 4, .looked = 1)))
 		return 1;
-	}
 	if (rxm(l, RX_IDENT_AT)) {
 		p->looked_up = true;	/* it looks up; there was no name */
 		cap(l, 1, F(helo));
@@ -622,19 +606,12 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 			cap(l, 1, F(ip));
 		return 1;
 	}
-	if (rxm(l, RX_QPSMTPD) || rxm(l, RX_LHLO) || rxm(l, RX_GMX_FMT)) {
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(helo));
-		cap(l, 3, F(ip));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_QPSMTPD, S(.rdns = 1, .helo = 2, .ip = 3, .by = 4)) ||
+take(l, p, RX_LHLO, S(.rdns = 1, .helo = 2, .ip = 3, .by = 4)) ||
+take(l, p, RX_GMX_FMT, S(.rdns = 1, .helo = 2, .ip = 3, .by = 4)))
 		return 1;
-	}
-	if (rxm(l, RX_AOL_SMTPD)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_AOL_SMTPD, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
 	if (rxm(l, RX_QMAIL_ANY)) {
 		/* qmail: "from RDNS (HELO h) (ident@ip) by": HELO only when it differs */
 		if (rxm(l, RX_QMAIL_HELO_IDENT)) {
@@ -667,40 +644,20 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 			p->rdns[0] = '\0';
 		return 1;
 	}
-	if (strstr(l->s, " via HTTP") != NULL && rxm(l, RX_VIA_HTTP)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (strstr(l->s, " via HTTP") != NULL &&
+	    take(l, p, RX_VIA_HTTP, S(.ip = 1, .by = 2)))
 		return 1;
-	}
-	if (rxm(l, RX_SPACE_BRACKET)) {
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_SPACE_BRACKET, S(.ip = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_PAREN_HELO_IP)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_PAREN_HELO_IP, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_BRACKET_BY) || rxm(l, RX_PAREN_IP_BY)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (take(l, p, RX_BRACKET_BY, S(.ip = 1, .by = 2)) ||
+take(l, p, RX_PAREN_IP_BY, S(.ip = 1, .by = 2)))
 		return 1;
-	}
-	if (rxm(l, RX_BRACKET_BY_BRACKET)) {
-		p->looked_up = true;
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_BRACKET_BY_BRACKET, S(.helo = 1, .ip = 2, .by = 3, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_BRACKET_PAREN)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_BRACKET_PAREN, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
 	if (rxm(l, RX_SENDMAIL_NORDNS)) {	/* Sendmail, host without rDNS */
 		p->looked_up = true;
 		cap(l, 1, F(helo));
@@ -723,21 +680,10 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 		cap(l, 4, F(by));
 		return 1;
 	}
-	if (rxm(l, RX_SENDMAIL_PORT)) {
-		p->looked_up = true;
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_SENDMAIL_PORT, S(.helo = 1, .ip = 2, .by = 3, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_SENDMAIL_AUTH)) {
-		p->looked_up = true;
-		cap(l, 1, F(helo));
-		cap(l, 2, F(rdns));
-		cap(l, 3, F(ip));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_SENDMAIL_AUTH, S(.helo = 1, .rdns = 2, .ip = 3, .by = 4, .looked = 1)))
 		return 1;
-	}
 	if (rxm(l, RX_FETCH)) {		/* fetchmail/getmail: not a handover */
 		*fetch = true;
 		return 0;
@@ -762,26 +708,14 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 		p->ident[strcspn(p->ident, "@")] = '\0';
 		return 1;
 	}
-	if (strstr(l->s, " with http for ") != NULL && rxm(l, RX_WITH_HTTP_FOR)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (strstr(l->s, " with http for ") != NULL &&
+	    take(l, p, RX_WITH_HTTP_FOR, S(.ip = 1, .by = 2)))
 		return 1;
-	}
-	if (strstr(l->s, " via smap ") != NULL && rxm(l, RX_SMAP)) {
-		p->looked_up = true;
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (strstr(l->s, " via smap ") != NULL &&
+	    take(l, p, RX_SMAP, S(.rdns = 1, .ip = 2, .by = 3, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_SMAP_HELO)) {
-		p->looked_up = true;
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(helo));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_SMAP_HELO, S(.rdns = 1, .ip = 2, .helo = 3, .by = 4, .looked = 1)))
 		return 1;
-	}
 	if ((strstr(l->s, " (Post") != NULL && rxm(l, RX_POST)) ||
 	    (strstr(l->s, " (ArGoSoft") != NULL && rxm(l, RX_ARGOSOFT)) ||
 	    rxm(l, RX_INTERSCAN)) {
@@ -799,40 +733,17 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 		cap(l, 4, F(by));
 		return 1;
 	}
-	if (rxm(l, RX_YAHOO_PLAIN)) {
-		p->looked_up = true;
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(helo));
-		cap(l, 3, F(ident));
-		cap(l, 4, F(ip));
-		cap(l, 5, F(by));
+	if (take(l, p, RX_YAHOO_PLAIN, S(.rdns = 1, .helo = 2, .ident = 3, .ip = 4, .by = 5, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_CGP_HELO)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(helo));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_CGP_HELO, S(.ip = 1, .helo = 2, .by = 3)))
 		return 1;
-	}
-	if (strstr(l->s, " (CommuniGate Pro") != NULL && rxm(l, RX_CGP_VERIFIED)) {
-		p->looked_up = true;
-		cap(l, 1, F(rdns));
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (strstr(l->s, " (CommuniGate Pro") != NULL &&
+	    take(l, p, RX_CGP_VERIFIED, S(.rdns = 1, .helo = 1, .ip = 2, .by = 3, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_BRACKET_WITH)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (take(l, p, RX_BRACKET_WITH, S(.ip = 1, .by = 2)))
 		return 1;
-	}
-	if (rxm(l, RX_NAME_PAREN_IP)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_NAME_PAREN_IP, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
 	if (rxm(l, RX_CONTENT_TECH))
 		return 0;
 	if (rxm(l, RX_TWO_BRACKETS)) {
@@ -841,53 +752,23 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 		cap(l, 4, F(by));
 		return 1;
 	}
-	if (rxm(l, RX_IP_BY_WITH)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (take(l, p, RX_IP_BY_WITH, S(.ip = 1, .by = 2)))
 		return 1;
-	}
-	if (rxm(l, RX_RDNS_NOSPACE)) {
-		p->looked_up = true;
-		cap(l, 1, F(helo));
-		cap(l, 2, F(rdns));
-		cap(l, 3, F(ip));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_RDNS_NOSPACE, S(.helo = 1, .rdns = 2, .ip = 3, .by = 4, .looked = 1)))
 		return 1;
-	}
-	if (rxm(l, RX_BRACKET_SUFFIX_HELO) || rxm(l, RX_IP_HELO)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(helo));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_BRACKET_SUFFIX_HELO, S(.ip = 1, .helo = 2, .by = 3)) ||
+take(l, p, RX_IP_HELO, S(.ip = 1, .helo = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_NAME_BRACKET_BY)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_NAME_BRACKET_BY, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_NODNS)) {
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_NODNS, S(.rdns = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_MAILGATE)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (take(l, p, RX_MAILGATE, S(.ip = 1, .by = 2)))
 		return 1;
-	}
-	if (rxm(l, RX_UNVERIFIED)) {
-		cap(l, 1, F(helo));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_UNVERIFIED, S(.helo = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
-	if (rxm(l, RX_IP_COMMENT_WITH)) {
-		cap(l, 1, F(ip));
-		cap(l, 2, F(by));
+	if (take(l, p, RX_IP_COMMENT_WITH, S(.ip = 1, .by = 2)))
 		return 1;
-	}
 	if (rxm(l, RX_BRACKET_SUB)) {
 		cap(l, 1, F(ip));
 		cap(l, 2, sub, sizeof(sub));
@@ -896,12 +777,8 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 		sub_take(sub, "ident=", F(ident), true);
 		return 1;
 	}
-	if (rxm(l, RX_IDENT_IP_WITH)) {
-		cap(l, 1, F(rdns));
-		cap(l, 2, F(ip));
-		cap(l, 3, F(by));
+	if (take(l, p, RX_IDENT_IP_WITH, S(.rdns = 1, .ip = 2, .by = 3)))
 		return 1;
-	}
 	if (rxm(l, RX_OBTUSE)) {
 		cap(l, 1, F(rdns));
 		cap(l, 2, F(ip));
@@ -911,12 +788,8 @@ parse_from(struct line *l, struct parsed *p, bool *fetch)
 			p->looked_up = true;
 		return 1;
 	}
-	if (rxm(l, RX_YAHOO_LOGIN)) {
-		cap(l, 1, F(helo));
-		cap(l, 3, F(ip));
-		cap(l, 4, F(by));
+	if (take(l, p, RX_YAHOO_LOGIN, S(.helo = 1, .ip = 3, .by = 4)))
 		return 1;
-	}
 	if (rxm(l, RX_SYNTH_ORIG)) {
 		cap(l, 1, F(ip));
 		p->by[0] = '\0';

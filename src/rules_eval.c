@@ -632,6 +632,22 @@ add_field(struct run *run, struct sbuf *b, const char *name, bool raw)
 	}
 }
 
+/* One field as the ALL pseudo-header lists it: "Name: decoded value", or as written
+ * (:raw); one per line. */
+static void
+all_line(struct run *run, struct sbuf *b, const struct mw_header *h, bool raw)
+{
+	if (raw) {
+		sb_put(b, h->raw, h->raw_len);
+	} else {
+		sb_put(b, h->name, strlen(h->name));
+		sb_put(b, ": ", 2);
+		header_value(run, b, h, h->index - 1, false);
+	}
+	sb_put(b, "\n", 1);
+	b->set = true;
+}
+
 /* issue 5: ALL-TRUSTED and friends: the header fields written by the trusted (or
  * internal) relays - those above and including the Received field just below the
  * last trusted one - or the rest of them (ALL-UNTRUSTED, ALL-EXTERNAL). */
@@ -660,15 +676,7 @@ all_in_range(struct run *run, const struct mw_rule *r, struct sbuf *b, bool raw)
 			idx++;
 		if (upper ? idx > boundary : idx < boundary)
 			continue;
-		if (raw) {
-			sb_put(b, h->raw, h->raw_len);
-		} else {
-			sb_put(b, h->name, strlen(h->name));
-			sb_put(b, ": ", 2);
-			header_value(run, b, h, h->index - 1, false);
-		}
-		sb_put(b, "\n", 1);
-		b->set = true;
+		all_line(run, b, h, raw);
 		if (upper && is_rcvd && idx == boundary)
 			break;
 	}
@@ -684,19 +692,8 @@ build_header(struct run *run, const struct mw_rule *r, struct sbuf *b)
 
 	switch (r->source) {
 	case MW_HS_ALL:
-		for (i = 0; i < m->nheaders; i++) {
-			const struct mw_header *h = &m->headers[i];
-
-			if (raw) {
-				sb_put(b, h->raw, h->raw_len);
-			} else {
-				sb_put(b, h->name, strlen(h->name));
-				sb_put(b, ": ", 2);
-				header_value(run, b, h, h->index - 1, false);
-			}
-			sb_put(b, "\n", 1);
-			b->set = true;
-		}
+		for (i = 0; i < m->nheaders; i++)
+			all_line(run, b, &m->headers[i], raw);
 		return;
 	case MW_HS_ENVFROM: {
 		const char *ef = run->in->envelope_from;
