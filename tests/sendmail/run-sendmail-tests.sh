@@ -9,9 +9,11 @@
 #
 # Cases: a clean message (forged result header removed, record with Sendmail's queue
 # id), GTUBE for an opted-in customer (550 5.7.1), the test virus (550 5.7.1), and
-# mailwarden down (F=T: 4xx).  Sendmail's own TLS macros ({verify}, full DNs) are
-# covered by tests/milter/sendmail-macros.lua: this unpacked Sendmail does not offer
-# STARTTLS with a test-generated certificate (not yet understood).
+# mailwarden down (F=T: 4xx), and a message over STARTTLS (Sendmail's {tls_version},
+# {cipher}, {cipher_bits} reach the record; a client certificate and Sendmail's
+# {verify} are covered by tests/milter/sendmail-macros.lua).  Sendmail refuses a key
+# or certificate below a world-writable directory such as /tmp unless told to trust
+# the sticky bit (DontBlameSendmail TrustStickyBit); without it, no STARTTLS.
 . "$(dirname "$0")/../lib/common.sh"
 need m4 unshare openssl
 
@@ -55,7 +57,7 @@ define(\`confCACERT_PATH', \`$MW_TMP')dnl
 define(\`confCACERT', \`$MW_TMP/cert.pem')dnl
 define(\`confSERVER_CERT', \`$MW_TMP/cert.pem')dnl
 define(\`confSERVER_KEY', \`$MW_TMP/key.pem')dnl
-define(\`confDONT_BLAME_SENDMAIL', \`GroupReadableKeyFile')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`GroupReadableKeyFile,TrustStickyBit')dnl
 define(\`confMILTER_MACROS_HELO', confMILTER_MACROS_HELO\`, {verify}')dnl
 INPUT_MAIL_FILTER(\`mailwarden', \`S=inet:$MW_PORT@127.0.0.1, F=T, T=C:10s;S:30s;R:30s;E:2m')dnl
 MAILER(\`local')dnl
@@ -132,6 +134,17 @@ rec=$(mw_records | grep "queue_id=$qid ")
 assert_field "$rec" client 127.0.0.1
 assert_field "$rec" tls none
 
+# 1b. The same over STARTTLS: this hop's TLS from Sendmail's macros in the record.
+send tls "<a@example.org>" "<user@customer.test>" "$MW_TMP/clean.eml" --starttls
+assert_file_has "$MW_TMP/tls.replies" '^starttls 220 ' "Sendmail offers STARTTLS"
+assert_file_has "$MW_TMP/tls.replies" '^data 250 ' "message over TLS accepted"
+qid=$(queue_id_of tls)
+[ -n "$qid" ] || fail "no queue id in: $(cat "$MW_TMP/tls.replies")"
+wait_for_log "queue_id=$qid .*action=accept" 10
+rec=$(mw_records | grep "queue_id=$qid ")
+assert_match ' tls=TLSv1\.[23] cipher=[A-Z0-9_-]+ bits=(128|256) tls_cert=none ' "$rec" \
+    "the record of a message over STARTTLS"
+
 # 2. GTUBE for an opted-in customer: rejected with 550 5.7.1, nothing queued.
 printf 'From: a@example.org\r\nTo: user@customer.test\r\nSubject: test\r\n\r\nXJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\r\n' >"$MW_TMP/gtube.eml"
 send gtube "<a@example.org>" "<user@customer.test>" "$MW_TMP/gtube.eml"
@@ -161,4 +174,4 @@ send down "<a@example.org>" "<user@customer.test>" "$MW_TMP/clean.eml"
 assert_file_has "$MW_TMP/down.replies" '^(mail|rcpt|data) 4[0-9][0-9] ' "tempfail while mailwarden is down"
 
 kill "$SM_PID" 2>/dev/null
-echo "PASS: sendmail end-to-end (clean, GTUBE, virus, filter down)"
+echo "PASS: sendmail end-to-end (clean, STARTTLS, GTUBE, virus, filter down)"
