@@ -44,8 +44,8 @@ static const char *const loaded_plugins[] = {
 	"Check", "HTTPSMismatch", "URIDetail", "Bayes", "BodyEval", "HTMLEval",
 	"HeaderEval", "MIMEEval", "RelayEval", "URIEval", "WLBLEval", "VBounce",
 	"ImageInfo", "FreeMail", "MIMEHeader", "ReplaceTags", "SPF", "DKIM", "DMARC",
-	"WelcomeListSubject", "AutoLearnThreshold", "Rule2XSBody", "FromNameSpoof",
-	NULL
+	"WelcomeListSubject", "AutoLearnThreshold", "Rule2XSBody",
+	NULL	/* not FromNameSpoof: Debian's v342.pre leaves it commented out */
 };
 
 /* Functions `if can(...)` finds: the features SpamAssassin 4.0.1 reports. */
@@ -340,6 +340,8 @@ struct loader {
 	struct tagset tags[TAG_KINDS];
 	char   **replace;		/* replace_rules names */
 	size_t	 nreplace, capreplace;
+	char   **replace_orig;		/* per rule index: the pattern before ReplaceTags */
+	size_t	 nreplace_orig;
 	char	 rstart[16], rend[16];
 	bool	 oom;
 };
@@ -1403,11 +1405,13 @@ take_modifier(struct loader *ld, char *re, const char *kind, int tk)
  * contain tags (at most 5 passes).
  */
 static char *
-replace_tags(struct loader *ld, const char *orig)
+replace_tags(struct loader *ld, const char *orig, bool subr)
 {
 	char *re = strdup(orig);
 	int pass;
 	size_t sl = strlen(ld->rstart), el = strlen(ld->rend);
+	const char *used[64];		/* subr: the tag values called, by number */
+	size_t nused = 0;
 
 	if (re == NULL)
 		return NULL;
@@ -1457,7 +1461,23 @@ replace_tags(struct loader *ld, const char *orig)
 
 				if (pre && sb_add(&out, &olen, &ocap, pre, strlen(pre)) < 0)
 					goto nomem;
-				if (val != NULL && *val != '\0') {
+				if (val != NULL && *val != '\0' && subr &&
+				    strstr(val, ld->rstart) == NULL) {
+					/* a call of the value, defined once (see below) */
+					char call[32];
+					size_t k;
+
+					for (k = 0; k < nused && used[k] != val; k++)
+						;
+					if (k == nused && nused < sizeof(used) / sizeof(used[0]))
+						used[nused++] = val;
+					if (k < nused) {
+						snprintf(call, sizeof(call), "(?&mwtag%zu)", k);
+						if (sb_add(&out, &olen, &ocap, call, strlen(call)) < 0)
+							goto nomem;
+					} else if (sb_add(&out, &olen, &ocap, val, strlen(val)) < 0)
+						goto nomem;
+				} else if (val != NULL && *val != '\0') {
 					if (sb_add(&out, &olen, &ocap, val, strlen(val)) < 0)
 						goto nomem;
 					if (strstr(val, ld->rstart) != NULL)
@@ -1479,7 +1499,65 @@ nomem:
 		free(re);
 		return NULL;
 	}
+	if (nused > 0) {
+		/* (?(DEFINE)(?<mwtag0>value)...) first: it matches nothing itself */
+		char *out = NULL, name[32];
+		size_t olen = 0, ocap = 0, k;
+
+		if (sb_add(&out, &olen, &ocap, "(?(DEFINE)", 10) < 0)
+			goto defnomem;
+		for (k = 0; k < nused; k++) {
+			snprintf(name, sizeof(name), "(?<mwtag%zu>", k);
+			if (sb_add(&out, &olen, &ocap, name, strlen(name)) < 0 ||
+			    sb_add(&out, &olen, &ocap, used[k], strlen(used[k])) < 0 ||
+			    sb_add(&out, &olen, &ocap, ")", 1) < 0)
+				goto defnomem;
+		}
+		if (sb_add(&out, &olen, &ocap, ")", 1) < 0 ||
+		    sb_add(&out, &olen, &ocap, re, strlen(re)) < 0)
+			goto defnomem;
+		free(re);
+		return out;
+defnomem:
+		free(out);
+		free(re);
+		return NULL;
+	}
 	return re;
+}
+
+/* Does a pattern refer back to a group?  Then groups must keep their numbers. */
+static bool
+has_backref(const char *re)
+{
+	const char *p;
+
+	for (p = re; *p != '\0'; p++) {
+		if (*p != '\\')
+			continue;
+		if ((p[1] >= '1' && p[1] <= '9') || p[1] == 'g' || p[1] == 'k')
+			return true;
+		if (p[1] != '\0')
+			p++;
+	}
+	return strstr(re, "(?P=") != NULL || strstr(re, "(?P>") != NULL;
+}
+
+/*
+ * A ReplaceTags rule whose expansion is too large for PCRE2 (Debian builds it with
+ * 2-byte links: 64 KiB of compiled code; SpamAssassin's letter tags are hundreds of
+ * bytes each, and a {5} repeat copies them five times): expand again with each tag
+ * value defined once in a DEFINE group and called as a subroutine, which PCRE2 (since
+ * 10.30) backtracks into like the inline group.  NULL when that does not apply.
+ */
+static char *
+replace_tags_compact(struct loader *ld, size_t ri)
+{
+	const char *orig = ri < ld->nreplace_orig ? ld->replace_orig[ri] : NULL;
+
+	if (orig == NULL || has_backref(orig))
+		return NULL;
+	return replace_tags(ld, orig, true);
 }
 
 static void
@@ -1497,11 +1575,20 @@ apply_replace_tags(struct loader *ld)
 		r = &ld->rs->rules[ri];
 		if (r->test != MW_RT_REGEX || r->pre.pattern == NULL || r->broken)
 			continue;
-		if ((nre = replace_tags(ld, r->pre.pattern)) == NULL) {
+		if ((nre = replace_tags(ld, r->pre.pattern, false)) == NULL) {
 			oom(ld, r->file, r->line);
 			return;
 		}
-		free(r->pre.pattern);
+		/* kept for replace_tags_compact() */
+		if (ld->replace_orig == NULL &&
+		    (ld->replace_orig = calloc(ld->rs->nrules, sizeof(char *))) == NULL) {
+			free(nre);
+			oom(ld, r->file, r->line);
+			return;
+		}
+		ld->nreplace_orig = ld->rs->nrules;
+		free(ld->replace_orig[ri]);
+		ld->replace_orig[ri] = r->pre.pattern;
 		r->pre.pattern = nre;
 		r->pre.len = strlen(nre);
 	}
@@ -1918,6 +2005,16 @@ finish(struct loader *ld)
 				break;
 			}
 			r->re = mw_perlre_compile(&r->pre, &utf, err, sizeof(err));
+			if (r->re == NULL && strstr(err, "too large") != NULL) {
+				char *c = replace_tags_compact(ld, i);
+
+				if (c != NULL) {
+					free(r->pre.pattern);
+					r->pre.pattern = c;
+					r->pre.len = strlen(c);
+					r->re = mw_perlre_compile(&r->pre, &utf, err, sizeof(err));
+				}
+			}
 			if (r->re == NULL) {
 				mw_diag_warn(diag, r->file, r->line, "rule %s skipped: regex %s",
 				    r->name, err);
@@ -1994,6 +2091,11 @@ loader_free(struct loader *ld)
 	for (i = 0; i < ld->nreplace; i++)
 		free(ld->replace[i]);
 	free(ld->replace);
+	if (ld->replace_orig != NULL) {
+		for (i = 0; i < ld->nreplace_orig; i++)
+			free(ld->replace_orig[i]);
+		free(ld->replace_orig);
+	}
 }
 
 static double
