@@ -360,6 +360,45 @@ static const char directives[] =
 	"test     A1 ok some text\n"
 	"unknown_plugin_setting 1 2 3\n";
 
+/* A ReplaceTags expansion past PCRE2's compiled-size limit (64 KiB with Debian's
+ * 2-byte links) is expanded again with the tag defined once and called: it loads,
+ * and matches what the inline expansion would. */
+static void
+test_replace_tags_too_large(void **state)
+{
+	char *text, *p;
+	size_t cap = 200000, i;
+	struct mw_diag d;
+	struct mw_ruleset *rs;
+	const struct mw_rule *r;
+	pcre2_match_data *md;
+	static const char yes[] = "xx zqa7 zqa7 zqa7 zqa7 zqa7 zqa7 zqa7 zqa7 yy";
+	static const char no[] = "xx zqa7 zqa7 zqa7 yy";
+
+	(void)state;
+	text = malloc(cap);
+	assert_non_null(text);
+	p = text + sprintf(text, "replace_start <\nreplace_end >\nreplace_tag BIG (?:");
+	for (i = 0; i < 2000; i++)	/* 2000 spellings of one "letter" */
+		p += sprintf(p, "%sz%04zu", i ? "|" : "", i);
+	p += sprintf(p, "|zqa7)\nbody HUGE /(?:<BIG>\\s){8}/\nreplace_rules HUGE\n");
+	rs = load(text, &d);
+	free(text);
+	assert_non_null(rs);
+	if (d.n != 0)
+		fail_msg("unexpected diagnostic: %s", d.v[0].text);
+	assert_non_null(r = mw_rules_find(rs, "HUGE"));
+	assert_false(r->broken);
+	assert_non_null(r->re);
+	assert_memory_equal(r->pre.pattern, "(?(DEFINE)(?<mwtag0>", 20);
+	md = pcre2_match_data_create(1, NULL);
+	assert_non_null(md);
+	assert_true(pcre2_match(r->re, (PCRE2_SPTR)yes, strlen(yes), 0, 0, md, NULL) >= 0);
+	assert_true(pcre2_match(r->re, (PCRE2_SPTR)no, strlen(no), 0, 0, md, NULL) < 0);
+	pcre2_match_data_free(md);
+	mw_rules_free(rs);
+}
+
 static void
 test_load_directives(void **state)
 {
@@ -787,6 +826,7 @@ main(void)
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_directives),
+		cmocka_unit_test(test_replace_tags_too_large),
 		cmocka_unit_test(test_eval_prefilter_on),
 		cmocka_unit_test(test_eval_prefilter_off),
 		cmocka_unit_test(test_score_sum),
