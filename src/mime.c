@@ -819,7 +819,8 @@ new_part(struct mw_mime *mm, const char *id, unsigned depth)
 	return p;
 }
 
-static int walk(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id);
+static int walk(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id,
+    GMimeObject *hdr_src);
 
 static int
 walk_children(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id)
@@ -844,7 +845,7 @@ walk_children(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *
 				mm->flags |= MW_MSG_MIME_TRUNCATED;
 				return 0;
 			}
-			if (child && walk(mm, child, depth + 1, cid) < 0)
+			if (child && walk(mm, child, depth + 1, cid, NULL) < 0)
 				return -1;
 			if (mm->nparts >= mm->lim.max_parts && i + 1 < n) {
 				mm->flags |= MW_MSG_MIME_TRUNCATED;
@@ -865,13 +866,52 @@ walk_children(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *
 			mm->flags |= MW_MSG_MIME_TRUNCATED;
 			return 0;
 		}
-		return walk(mm, body, depth + 1, cid);
+		/* the embedded message's header block is its top part's header */
+		return walk(mm, body, depth + 1, cid, GMIME_OBJECT(inner));
+	}
+	return 0;
+}
+
+/* Copy a part's header fields (bounded) for the mimeheader rules. */
+static int
+part_headers(struct mw_mime_part *p, GMimeObject *obj)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	int i, n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+
+	if (n <= 0)
+		return 0;
+	if (n > MW_MIME_PART_HDRS)
+		n = MW_MIME_PART_HDRS;
+	if ((p->hdrs = calloc((size_t)n, sizeof(*p->hdrs))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++) {
+		GMimeHeader *h = g_mime_header_list_get_header_at(hl, i);
+		struct mw_mime_hdr *d = &p->hdrs[p->nhdrs];
+		const char *raw;
+
+		if (h == NULL)
+			continue;
+		raw = g_mime_header_get_raw_value(h);
+		if (raw != NULL)
+			raw += strspn(raw, " \t");
+		if (dup_utf8(g_mime_header_get_name(h), &d->name) < 0 ||
+		    dup_utf8(g_mime_header_get_value(h), &d->value) < 0 ||
+		    dup_utf8(raw, &d->raw) < 0)
+			return -1;
+		if (d->name == NULL) {
+			free(d->value);
+			free(d->raw);
+			continue;
+		}
+		p->nhdrs++;
 	}
 	return 0;
 }
 
 static int
-walk(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id)
+walk(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id,
+    GMimeObject *hdr_src)
 {
 	GMimeContentType *ct = g_mime_object_get_content_type(obj);
 	struct mw_mime_part *p;
@@ -895,6 +935,9 @@ walk(struct mw_mime *mm, GMimeObject *obj, unsigned depth, const char *id)
 		return -1;
 	p->is_multipart = GMIME_IS_MULTIPART(obj);
 	p->is_message = GMIME_IS_MESSAGE_PART(obj);
+	/* the top level's header is the message's own (mw_mime_part_header) */
+	if (depth > 0 && part_headers(p, hdr_src != NULL ? hdr_src : obj) < 0)
+		return -1;
 
 	if (GMIME_IS_PART(obj)) {
 		GMimePart *part = GMIME_PART(obj);
@@ -1143,6 +1186,12 @@ mime_free(struct mw_mime *mm)
 		free(p->encoding);
 		free(p->disposition);
 		free(p->filename);
+		for (j = 0; j < p->nhdrs; j++) {
+			free(p->hdrs[j].name);
+			free(p->hdrs[j].value);
+			free(p->hdrs[j].raw);
+		}
+		free(p->hdrs);
 	}
 	free(mm->parts);
 	for (i = 0; i < mm->nhdr; i++)
@@ -1235,7 +1284,7 @@ build(struct mw_mime *mm, const struct mw_message *m)
 	if (msg == NULL)
 		mm->flags |= MW_MSG_MIME_MALFORMED;
 	else if ((top = g_mime_message_get_mime_part(msg)) != NULL)
-		rc = walk(mm, top, 0, "1");
+		rc = walk(mm, top, 0, "1", NULL);
 	if (msg)
 		g_object_unref(msg);
 	g_object_unref(parser);
@@ -1323,6 +1372,33 @@ mw_mime_parts(const struct mw_message *m, size_t *n)
 {
 	*n = m && m->mime ? m->mime->nparts : 0;
 	return *n ? m->mime->parts : NULL;
+}
+
+const char *
+mw_mime_part_header(const struct mw_message *m, size_t i, const char *name, bool raw)
+{
+	const struct mw_mime_part *p;
+	size_t k;
+
+	if (m == NULL || m->mime == NULL || i >= m->mime->nparts)
+		return NULL;
+	if (i == 0) {
+		const struct mw_header *h = mw_message_header(m, name, 0);
+		const char *v;
+
+		if (h == NULL)
+			return NULL;
+		/* raw: the unfolded value stands in (the written field is not a string
+		 * of its own in the message bytes); no top-level rule depends on folds */
+		if (!raw && (v = mw_mime_header_decoded(m, name, 0)) != NULL)
+			return v;
+		return h->value;
+	}
+	p = &m->mime->parts[i];
+	for (k = 0; k < p->nhdrs; k++)
+		if (strcasecmp(p->hdrs[k].name, name) == 0)
+			return raw ? p->hdrs[k].raw : p->hdrs[k].value;
+	return NULL;
 }
 
 const struct mw_mime_address *

@@ -68,6 +68,13 @@ enum mw_part_flag {
 };
 const char *mw_mime_part_flag_name(unsigned bit);
 
+/* One header field of a MIME part (SpamAssassin's mimeheader rules read them). */
+struct mw_mime_hdr {
+	char	*name;
+	char	*value;			/* unfolded, RFC 2047-decoded, UTF-8 */
+	char	*raw;			/* as written: folds kept, no leading space */
+};
+
 struct mw_mime_part {
 	char	*id;			/* "1", "1.2", "1.2.1": IMAP-style part number */
 	unsigned depth;			/* 0 = the message's top-level entity */
@@ -85,7 +92,19 @@ struct mw_mime_part {
 	unsigned flags;			/* enum mw_part_flag */
 	bool	 is_multipart;
 	bool	 is_message;		/* message/rfc822 (its content is the next parts) */
+	/* This part's own header fields (at most MW_MIME_PART_HDRS; for part "1",
+	 * the top level, the message's header block is the header: hdrs is empty and
+	 * mw_mime_part_header() answers from the message). */
+	struct mw_mime_hdr *hdrs;
+	size_t	 nhdrs;
 };
+
+#define MW_MIME_PART_HDRS 64
+
+/* The first field `name` of part i (0 = the message itself), decoded or raw; NULL
+ * when the part has none (SpamAssassin's get_header / raw_header on a part). */
+const char *mw_mime_part_header(const struct mw_message *m, size_t i, const char *name,
+	    bool raw);
 
 struct mw_mime_address {
 	char	*name;			/* display name, decoded UTF-8, or NULL */

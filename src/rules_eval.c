@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "rules_eval.h"
+#include "mime.h"		/* mimeheader: the parts' fields */
 #include "relays.h"		/* issue 5 */
 #include "utf8.h"
 
@@ -867,6 +868,35 @@ run_header(struct run *run, size_t ri)
 		run->val[ri] = n;
 }
 
+/*
+ * mimeheader (SpamAssassin's MIMEHeader plugin): the field of every MIME part, the
+ * message's own header block being part 1; =~ hits when the value of any part
+ * matches, !~ when none does (an absent field is the rule's if-unset text, or empty).
+ */
+static void
+run_mimeheader(struct run *run, size_t ri)
+{
+	const struct mw_rule *r = &run->rs->rules[ri];
+	const struct mw_message *m = run->in->msg;
+	size_t n = 0, i;
+
+	(void)mw_mime_parts(m, &n);
+	run->out->regex_run++;
+	for (i = 0; i < n; i++) {
+		const char *v = mw_mime_part_header(m, i, r->field, (r->hmods & MW_HM_RAW) != 0);
+		unsigned hits;
+
+		if (v == NULL)
+			v = r->if_unset != NULL ? r->if_unset : "";
+		hits = count_matches(run, ri, v, strlen(v), r->negate ? 1 : hit_limit(r));
+		if (hits > 0) {
+			run->val[ri] = r->negate ? 0 : hits;
+			return;
+		}
+	}
+	run->val[ri] = r->negate;	/* !~ : no part matched */
+}
+
 static void
 run_texts(struct run *run, size_t ri, const struct mw_textv *v, size_t nv, size_t skip)
 {
@@ -912,6 +942,9 @@ run_rule(struct run *run, size_t ri)
 	switch (r->kind) {
 	case MW_RK_HEADER:
 		run_header(run, ri);
+		break;
+	case MW_RK_MIMEHEADER:
+		run_mimeheader(run, ri);
 		break;
 	case MW_RK_BODY:
 		if (vw != NULL)

@@ -1999,7 +1999,9 @@ finish(struct loader *ld)
 				rs->stats.unsupported++;
 				break;
 			}
-			if (r->kind == MW_RK_MIMEHEADER || (r->hmods & MW_HM_UNSUPPORTED)) {
+			if ((r->hmods & MW_HM_UNSUPPORTED) || (r->kind == MW_RK_MIMEHEADER &&
+			    (r->source != MW_HS_FIELD || (r->hmods & ~MW_HM_RAW) != 0))) {
+				/* mimeheader reads one named field, :raw or decoded */
 				r->broken = true;
 				rs->stats.unsupported++;
 				break;

@@ -443,8 +443,8 @@ test_load_directives(void **state)
 	assert_string_equal(r->eval_argv[1], "2");
 	assert_null(r->native);
 	assert_false(mw_rules_find(rs, "ZERO")->active);	/* zero score: never runs */
-	assert_true(mw_rules_find(rs, "MH")->broken);		/* mimeheader: unsupported */
-	assert_int_equal(rs->stats.unsupported, 1);
+	assert_false(mw_rules_find(rs, "MH")->broken);		/* mimeheader loads */
+	assert_int_equal(rs->stats.unsupported, 0);
 	assert_int_equal(rs->stats.evals, 1);
 	assert_int_equal(rs->stats.ignored_directives, 2);	/* test, unknown_plugin_setting */
 
@@ -553,6 +553,73 @@ hit(const struct mw_ruleset *rs, const struct mw_rules_result *res, const char *
 			return true;
 		}
 	return false;
+}
+
+/* mimeheader: every MIME part's own fields, the message's header block as part 1. */
+static void
+test_mimeheader(void **state)
+{
+	static const char rules[] =
+	    "mimeheader ANY_TEXT  Content-Type =~ /text\\/\\w+/i\n"
+	    "mimeheader OBFU_TXT  Content-Type =~ m,\\bapplication/octet-stream\\b.+\\.txt\\b,i\n"
+	    "mimeheader GIF       Content-Type =~ /image\\/gif/\n"
+	    "mimeheader NO_GIF    Content-Type !~ /image\\/gif/\n"
+	    "mimeheader TOP       Content-Type =~ /^multipart\\/mixed/\n"
+	    "mimeheader RAW_FOLD  Content-Type:raw =~ /;\\n\\s+name=\"notes\\.txt\"/\n"
+	    "mimeheader UNSET_CID Content-Id =~ /^none$/ [if-unset: none]\n"
+	    "mimeheader DISPO     Content-Disposition =~ /^attachment/\n";
+	static const char msg[] =
+	    "From: a@example.org\n"
+	    "To: b@example.org\n"
+	    "Subject: parts\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=\"XX\"\n"
+	    "\n"
+	    "--XX\n"
+	    "Content-Type: text/plain; charset=us-ascii\n"
+	    "\n"
+	    "hello\n"
+	    "--XX\n"
+	    "Content-Type: application/octet-stream;\n"
+	    "\tname=\"notes.txt\"\n"
+	    "Content-Disposition: attachment\n"
+	    "Content-Transfer-Encoding: base64\n"
+	    "\n"
+	    "aGVsbG8K\n"
+	    "--XX--\n";
+	static const struct { const char *name; bool hit; } expect[] = {
+		{ "ANY_TEXT", true }, { "OBFU_TXT", true }, { "GIF", false },
+		{ "NO_GIF", true }, { "TOP", true }, { "RAW_FOLD", true },
+		{ "UNSET_CID", true }, { "DISPO", true },
+	};
+	struct mw_diag d;
+	struct mw_ruleset *rs = load(rules, &d);
+	struct mw_message m;
+	struct mw_limits lim = { .max_header_count = 100, .max_header_size = 4096 };
+	struct mw_mime_limits ml;
+	struct mw_rules_input in = { 0 };
+	struct mw_rules_result res;
+	size_t i;
+
+	(void)state;
+	assert_non_null(rs);
+	if (d.n != 0)
+		fail_msg("unexpected diagnostic: %s", d.v[0].text);
+	mw_message_init(&m);
+	mw_mime_limits_default(&ml);
+	assert_int_equal(mw_message_parse(&m, msg, strlen(msg), &lim), 0);
+	assert_int_equal(mw_mime_build(&m, &ml), 0);
+	in.msg = &m;
+	in.views = mw_mime_views(&m);
+	assert_int_equal(mw_rules_run(rs, &in, &res), 0);
+	for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++)
+		if (hit(rs, &res, expect[i].name, NULL) != expect[i].hit)
+			fail_msg("%s: hit %d, expected %d", expect[i].name, !expect[i].hit,
+			    expect[i].hit);
+	mw_rules_result_free(&res);
+	mw_mime_free(&m);
+	mw_message_free(&m);
+	mw_rules_free(rs);
 }
 
 static void
@@ -827,6 +894,7 @@ main(void)
 		cmocka_unit_test(test_load_missing_file),
 		cmocka_unit_test(test_load_directives),
 		cmocka_unit_test(test_replace_tags_too_large),
+		cmocka_unit_test(test_mimeheader),
 		cmocka_unit_test(test_eval_prefilter_on),
 		cmocka_unit_test(test_eval_prefilter_off),
 		cmocka_unit_test(test_score_sum),
