@@ -213,8 +213,17 @@ acm_finish(struct mw_acm *a)
 }
 
 /* Mark every rule whose literal occurs in s. */
+/* The bit of text i in a prefilter mask: one per text, the last one shared by all
+ * texts from 63 on. */
+static uint64_t
+text_bit(size_t i)
+{
+	return (uint64_t)1 << (i < 63 ? i : 63);
+}
+
+/* Mark in cand[rule] (bit per text, see text_bit) the rules whose literal occurs. */
 static void
-acm_scan(const struct mw_acm *a, const char *s, size_t n, unsigned char *cand)
+acm_scan(const struct mw_acm *a, const char *s, size_t n, uint64_t *cand, uint64_t bit)
 {
 	int32_t st = 0;
 	size_t i, nc = a->nclasses;
@@ -227,7 +236,7 @@ acm_scan(const struct mw_acm *a, const char *s, size_t n, unsigned char *cand)
 			int32_t o;
 
 			for (o = a->out_head[t]; o >= 0; o = a->out_next[o])
-				cand[a->out_rule[o]] = 1;
+				cand[a->out_rule[o]] |= bit;
 			if (a->dict[t] < 0)
 				break;
 		}
@@ -335,7 +344,8 @@ struct run {
 	struct match_state *st;
 	double	*val;			/* per rule: hit count / meta value */
 	char   **match;			/* per rule: matched text (keep_matches) */
-	unsigned char *cand;		/* per rule: prefilter says it may match */
+	uint64_t *cand;			/* per rule: the texts where its literal occurs
+					 * (text_bit); 0 = it cannot match */
 	unsigned char *skipped;		/* per rule: not run (time budget) */
 	struct sbuf *hval;		/* per header key: the value, built on first use */
 	unsigned char *hbuilt;
@@ -897,8 +907,10 @@ run_mimeheader(struct run *run, size_t ri)
 	run->val[ri] = r->negate;	/* !~ : no part matched */
 }
 
+/* mask: the texts worth matching (text_bit), all of them when the rule has no literal */
 static void
-run_texts(struct run *run, size_t ri, const struct mw_textv *v, size_t nv, size_t skip)
+run_texts(struct run *run, size_t ri, const struct mw_textv *v, size_t nv, size_t skip,
+    uint64_t mask)
 {
 	const struct mw_rule *r = &run->rs->rules[ri];
 	unsigned max = hit_limit(r), total = 0;
@@ -907,6 +919,11 @@ run_texts(struct run *run, size_t ri, const struct mw_textv *v, size_t nv, size_
 	run->out->regex_run++;
 	for (i = skip; i < nv; i++) {
 		unsigned left = max == 0 ? 0 : max - total;
+
+		/* every match contains one of the rule's literals, and a match lies
+		 * within one text: a text without the literal cannot match */
+		if (!(mask & text_bit(i)))
+			continue;
 
 		total += count_matches(run, ri, v[i].s, v[i].len, left);
 		if (total > 0 && (max == 0 || total >= max))
@@ -920,6 +937,7 @@ run_rule(struct run *run, size_t ri)
 {
 	const struct mw_rule *r = &run->rs->rules[ri];
 	const struct mw_views *vw = run->in->views;
+	uint64_t mask = ~(uint64_t)0;	/* texts worth matching: all, unless prefiltered */
 
 	if (r->broken)
 		return;
@@ -934,10 +952,12 @@ run_rule(struct run *run, size_t ri)
 		}
 		return;
 	}
-	if (prefilter_kind(r->kind) && r->lits != NULL && !run->in->no_prefilter &&
-	    !run->cand[ri]) {
-		run->out->prefilter_skipped++;
-		return;
+	if (prefilter_kind(r->kind) && r->lits != NULL && !run->in->no_prefilter) {
+		if (!run->cand[ri]) {
+			run->out->prefilter_skipped++;
+			return;
+		}
+		mask = run->cand[ri];
 	}
 	switch (r->kind) {
 	case MW_RK_HEADER:
@@ -949,17 +969,17 @@ run_rule(struct run *run, size_t ri)
 	case MW_RK_BODY:
 		if (vw != NULL)
 			run_texts(run, ri, vw->body, vw->nbody,
-			    (r->tflags & MW_TF_NOSUBJECT) ? 1 : 0);
+			    (r->tflags & MW_TF_NOSUBJECT) ? 1 : 0, mask);
 		break;
 	case MW_RK_RAWBODY:
-		run_texts(run, ri, run->raw, run->nraw, 0);
+		run_texts(run, ri, run->raw, run->nraw, 0, mask);
 		break;
 	case MW_RK_URI:
 		if (vw != NULL)
-			run_texts(run, ri, vw->uri, vw->nuri, 0);
+			run_texts(run, ri, vw->uri, vw->nuri, 0, mask);
 		break;
 	case MW_RK_FULL:
-		run_texts(run, ri, &run->full, 1, 0);
+		run_texts(run, ri, &run->full, 1, 0, mask);
 		break;
 	default:
 		break;
@@ -1037,18 +1057,21 @@ prefilter_scan(struct run *run)
 	size_t i;
 
 	if (rs->acm[MW_RK_FULL] != NULL && rs->acm[MW_RK_FULL]->nout > 0)
-		acm_scan(rs->acm[MW_RK_FULL], run->full.s, run->full.len, run->cand);
+		acm_scan(rs->acm[MW_RK_FULL], run->full.s, run->full.len, run->cand, text_bit(0));
 	if (vw == NULL)
 		return;
 	if (rs->acm[MW_RK_BODY] != NULL && rs->acm[MW_RK_BODY]->nout > 0)
 		for (i = 0; i < vw->nbody; i++)
-			acm_scan(rs->acm[MW_RK_BODY], vw->body[i].s, vw->body[i].len, run->cand);
+			acm_scan(rs->acm[MW_RK_BODY], vw->body[i].s, vw->body[i].len, run->cand,
+			    text_bit(i));
 	if (rs->acm[MW_RK_RAWBODY] != NULL && rs->acm[MW_RK_RAWBODY]->nout > 0)
 		for (i = 0; i < run->nraw; i++)
-			acm_scan(rs->acm[MW_RK_RAWBODY], run->raw[i].s, run->raw[i].len, run->cand);
+			acm_scan(rs->acm[MW_RK_RAWBODY], run->raw[i].s, run->raw[i].len, run->cand,
+			    text_bit(i));
 	if (rs->acm[MW_RK_URI] != NULL && rs->acm[MW_RK_URI]->nout > 0)
 		for (i = 0; i < vw->nuri; i++)
-			acm_scan(rs->acm[MW_RK_URI], vw->uri[i].s, vw->uri[i].len, run->cand);
+			acm_scan(rs->acm[MW_RK_URI], vw->uri[i].s, vw->uri[i].len, run->cand,
+			    text_bit(i));
 }
 
 static bool
@@ -1173,7 +1196,7 @@ mw_rules_run(const struct mw_ruleset *rs, const struct mw_rules_input *in,
 	if ((run.st = match_state()) == NULL)
 		return -1;
 	run.val = calloc(rs->nrules + 1, sizeof(*run.val));
-	run.cand = calloc(rs->nrules + 1, 1);
+	run.cand = calloc(rs->nrules + 1, sizeof(*run.cand));
 	run.skipped = calloc(rs->nrules + 1, 1);
 	run.hval = calloc(rs->nhkeys + 1, sizeof(*run.hval));
 	run.hbuilt = calloc(rs->nhkeys + 1, 1);
