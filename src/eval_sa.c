@@ -9,6 +9,7 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1331,6 +1332,7 @@ mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx, const struct mw_eval_arg
 /* --- MIMEEval: check_for_mime, check_base64_length, check_msg_parse_flags ---------------- */
 
 static int re_match(const char *re, const char *s);
+static int re_match_once(const char *re, const char *s);
 
 /* The lines of a leaf's raw (encoded) content: fn(line, len_without_newline,
  * has_newline).  CRs before the newline are not counted. */
@@ -1587,7 +1589,7 @@ mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx, const struct mw_e
 	if (strcmp(args->argv[0], "address") == 0) {
 		if (mw_buf_puts(&re, "(?i)\\b") == 0 && re_quote(&re, to) == 0 &&
 		    mw_buf_puts(&re, "\\b") == 0)
-			rc = re_match(re.data, subj);
+			rc = re_match_once(re.data, subj);
 	} else if (strcmp(args->argv[0], "user") == 0) {
 		to[strcspn(to, "@")] = '\0';
 		if (mw_buf_puts(&re, "(?i)^(?:(?:re|fw):\\s*(?:\\w+\\s+)?") == 0 &&
@@ -1595,7 +1597,7 @@ mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx, const struct mw_e
 		    re_quote(&re, to) == 0 && mw_buf_puts(&re, ")\\s*[,:;!?-](?:$|\\s)|") == 0 &&
 		    re_quote(&re, to) == 0 && mw_buf_puts(&re, "$|,\\s*") == 0 &&
 		    re_quote(&re, to) == 0 && mw_buf_puts(&re, "[,:;!?-]$)") == 0)
-			rc = re_match(re.data, subj);
+			rc = re_match_once(re.data, subj);
 	} else
 		rc = 0;
 	mw_buf_free(&re);
@@ -1814,26 +1816,94 @@ eval_conf(const struct mw_scan_ctx *ctx)
 	return ctx->gen != NULL && ctx->gen->rules != NULL ? ctx->gen->rules->eval_conf : NULL;
 }
 
-/* email =~ /regex/ for the optional argument; -1 when it does not compile */
+/*
+ * Patterns that come from the rule files (check_freemail_header's regex) or are
+ * constants here: compiled once, on first use, and kept for the life of the
+ * process in a small table shared by all threads.  The set is bounded by the
+ * rules; past RE_CACHE_MAX distinct patterns each further one is compiled per call.
+ */
+#define RE_CACHE_MAX	64
+
+static struct {
+	char	*pat;
+	pcre2_code *code;	/* NULL: does not compile */
+} re_cache[RE_CACHE_MAX];
+static size_t re_cache_n;
+static pthread_mutex_t re_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* JIT only pays for a pattern that is kept. */
+static pcre2_code *
+re_compile(const char *re, uint32_t opt, bool jit)
+{
+	pcre2_code *code;
+	int err;
+	PCRE2_SIZE off;
+
+	code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opt, &err, &off, NULL);
+	if (code != NULL && jit)
+		(void)pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);
+	return code;
+}
+
+static int
+re_run(const pcre2_code *code, const char *s)
+{
+	pcre2_match_data *md;
+	int rc;
+
+	if ((md = pcre2_match_data_create(1, NULL)) == NULL)
+		return -1;
+	rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
+/* s =~ /re/ with re compiled once; -1 when it does not compile (or ENOMEM). */
 static int
 re_match(const char *re, const char *s)
 {
-	pcre2_code *code;
-	pcre2_match_data *md;
-	int err, rc;
-	PCRE2_SIZE off;
+	pcre2_code *code = NULL, *own = NULL;
+	bool found = false;
+	size_t i;
+	int rc;
 
-	if ((code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, 0, &err, &off,
-	    NULL)) == NULL)
+	if (pthread_mutex_lock(&re_cache_lock) != 0)
 		return -1;
-	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) == NULL) {
-		pcre2_code_free(code);
-		return -1;
+	for (i = 0; i < re_cache_n; i++)
+		if (strcmp(re_cache[i].pat, re) == 0) {
+			code = re_cache[i].code;
+			found = true;
+			break;
+		}
+	if (!found && re_cache_n < RE_CACHE_MAX) {
+		char *pat = strdup(re);
+
+		if (pat != NULL) {
+			code = re_compile(re, 0, true);
+			re_cache[re_cache_n].pat = pat;
+			re_cache[re_cache_n].code = code;
+			re_cache_n++;
+			found = true;
+		}
 	}
-	rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
-	pcre2_match_data_free(md);
+	(void)pthread_mutex_unlock(&re_cache_lock);
+	if (!found)
+		code = own = re_compile(re, 0, false);
+	/* a cached code is never freed while the process runs: safe outside the lock */
+	rc = code != NULL ? re_run(code, s) : -1;
+	pcre2_code_free(own);
+	return rc;
+}
+
+/* The same for a pattern made from the message itself (never cached). */
+static int
+re_match_once(const char *re, const char *s)
+{
+	pcre2_code *code = re_compile(re, 0, false);
+	int rc = code != NULL ? re_run(code, s) : -1;
+
 	pcre2_code_free(code);
-	return rc >= 0;
+	return rc;
 }
 
 /* Lower-cased (and, for From addresses, dots squeezed) copy of an address. */
@@ -1961,19 +2031,52 @@ mw_eval_check_freemail_header(const struct mw_scan_ctx *ctx, const struct mw_eva
 #define FM_MAX_BODY_EMAILS	5
 #define FM_MAX_BODY_FREEMAILS	3
 
-static pcre2_code *
-fm_compile(const char *re)
-{
-	int err;
-	PCRE2_SIZE off;
+/* FreeMail's patterns, compiled once (JIT) for all threads. */
+enum fm_rx {
+	FM_RX_MAILTO,		/* an address in a mailto: link */
+	FM_RX_EMAIL,		/* an address in text */
+	FM_RX_STRIP_URL,	/* a URL with an address inside */
+	FM_RX_STRIP_QUOTED,	/* <addr>, or "addr wrote:" */
+	FM_RX_BULK,		/* a bulk-looking envelope sender */
+	FM_RX_COUNT
+};
 
-	return pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS, &err, &off,
-	    NULL);
+static const char *const fm_src[FM_RX_COUNT] = {
+	[FM_RX_MAILTO] = "^mailto:" FM_EMAIL,
+	[FM_RX_EMAIL] = FM_EMAIL,
+	[FM_RX_STRIP_URL] = "<?https?://\\S{0,255}(?:@|%40)\\S{0,255}",
+	[FM_RX_STRIP_QUOTED] = "<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}"
+	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)",
+	[FM_RX_BULK] = "(?:^(?:post|host|domain)master|^double-bounce|"
+	    "^(?:sentto|owner|return|(?:gr)?bounced?)-.+|-(?:request|bounces?|admin|owner)|"
+	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)@",
+};
+static pcre2_code *fm_code[FM_RX_COUNT];
+static pthread_once_t fm_once = PTHREAD_ONCE_INIT;
+static bool fm_ok;
+
+static void
+fm_compile_all(void)
+{
+	size_t i;
+
+	fm_ok = true;
+	for (i = 0; i < FM_RX_COUNT; i++)
+		if ((fm_code[i] = re_compile(fm_src[i], PCRE2_CASELESS, true)) == NULL)
+			fm_ok = false;
+}
+
+static const pcre2_code *
+fm_rx(enum fm_rx id)
+{
+	if (pthread_once(&fm_once, fm_compile_all) != 0 || !fm_ok)
+		return NULL;
+	return fm_code[id];
 }
 
 /* Global substitution with " "; returns a malloc'ed string or NULL. */
 static char *
-fm_strip(pcre2_code *re, const char *s, size_t n, size_t *outn)
+fm_strip(const pcre2_code *re, const char *s, size_t n, size_t *outn)
 {
 	PCRE2_SIZE cap = n + 1;
 	PCRE2_UCHAR *out;
@@ -2040,16 +2143,19 @@ fm_body_freemails(const struct mw_scan_ctx *ctx, const struct mw_eval_sa_conf *c
 	const struct mw_message *m = &ctx->msg;
 	const struct mw_views *v = mw_mime_views(m);
 	const struct mw_uri *u;
-	pcre2_code *email, *strip_url = NULL, *strip_quoted = NULL;
+	const pcre2_code *mailto = fm_rx(FM_RX_MAILTO), *email = fm_rx(FM_RX_EMAIL);
+	const pcre2_code *strip_url = fm_rx(FM_RX_STRIP_URL);
+	const pcre2_code *strip_quoted = fm_rx(FM_RX_STRIP_QUOTED);
 	pcre2_match_data *md = NULL;
 	struct fm_body *b;
 	size_t nu = 0, i, k;
 	int nfm = 0, rc = -1;
 
+	if (mailto == NULL || email == NULL || strip_url == NULL || strip_quoted == NULL)
+		return -1;
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return -1;
-	email = fm_compile("^mailto:" FM_EMAIL);
-	if (email == NULL || (md = pcre2_match_data_create_from_pattern(email, NULL)) == NULL)
+	if ((md = pcre2_match_data_create(2, NULL)) == NULL)
 		goto out;
 	u = mw_mime_uri_details(m, &nu);
 	for (i = 0; u != NULL && i < nu && !b->over; i++) {
@@ -2057,25 +2163,20 @@ fm_body_freemails(const struct mw_scan_ctx *ctx, const struct mw_eval_sa_conf *c
 
 		if (!(u[i].flags & MW_URI_FROM_HTML) || (u[i].flags & MW_URI_AS_WRITTEN))
 			continue;
-		if (pcre2_match(email, (PCRE2_SPTR)u[i].uri, u[i].len, 0, 0, md, NULL) < 2)
+		if (u[i].len < 8 || strncasecmp(u[i].uri, "mailto:", 7) != 0 ||
+		    pcre2_match(mailto, (PCRE2_SPTR)u[i].uri, u[i].len, 0, 0, md, NULL) < 2)
 			continue;
 		ov = pcre2_get_ovector_pointer(md);
 		fm_body_add(b, u[i].uri + ov[2], ov[3] - ov[2]);
 	}
-	pcre2_code_free(email);
-	if ((email = fm_compile(FM_EMAIL)) == NULL ||
-	    (strip_url = fm_compile("<?https?://\\S{0,255}(?:@|%40)\\S{0,255}")) == NULL ||
-	    (strip_quoted = fm_compile("<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}"
-	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)")) == NULL)
-		goto out;
-	pcre2_match_data_free(md);
-	if ((md = pcre2_match_data_create_from_pattern(email, NULL)) == NULL)
-		goto out;
 	for (i = 0; v != NULL && i < v->nbody && !b->over; i++) {
 		size_t n1, n2, off = 0;
-		char *t1 = fm_strip(strip_url, v->body[i].s, v->body[i].len, &n1), *t2;
+		char *t1, *t2;
 
-		if (t1 == NULL)
+		/* every pattern needs an '@': most paragraphs have none */
+		if (memchr(v->body[i].s, '@', v->body[i].len) == NULL)
+			continue;
+		if ((t1 = fm_strip(strip_url, v->body[i].s, v->body[i].len, &n1)) == NULL)
 			goto out;
 		t2 = fm_strip(strip_quoted, t1, n1, &n2);
 		free(t1);
@@ -2102,9 +2203,6 @@ fm_body_freemails(const struct mw_scan_ctx *ctx, const struct mw_eval_sa_conf *c
 	rc = nfm;
 out:
 	pcre2_match_data_free(md);
-	pcre2_code_free(email);
-	pcre2_code_free(strip_url);
-	pcre2_code_free(strip_quoted);
 	free(b);
 	return rc;
 }
@@ -2113,21 +2211,16 @@ out:
 static bool
 fm_bulk_envfrom(const char *envfrom)
 {
-	static const char re[] =
-	    "(?:^(?:post|host|domain)master|^double-bounce|"
-	    "^(?:sentto|owner|return|(?:gr)?bounced?)-.+|-(?:request|bounces?|admin|owner)|"
-	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)@";
-	pcre2_code *code = fm_compile(re);
+	const pcre2_code *code = fm_rx(FM_RX_BULK);
 	pcre2_match_data *md;
 	int rc = -1;
 
-	if (code == NULL)
+	if (code == NULL || strchr(envfrom, '@') == NULL)
 		return false;
-	if ((md = pcre2_match_data_create_from_pattern(code, NULL)) != NULL) {
+	if ((md = pcre2_match_data_create(1, NULL)) != NULL) {
 		rc = pcre2_match(code, (PCRE2_SPTR)envfrom, strlen(envfrom), 0, 0, md, NULL);
 		pcre2_match_data_free(md);
 	}
-	pcre2_code_free(code);
 	return rc >= 0;
 }
 
