@@ -29,6 +29,9 @@
 
 /* --- small helpers ----------------------------------------------------------------- */
 
+static int re_match(const char *re, const char *s);
+static int re_match_once(const char *re, const char *s);
+
 /* A numeric argument; "undef" (SpamAssassin's open bound) gives *undef = true. */
 static double
 num_arg(const struct mw_eval_args *a, size_t i, bool *undef)
@@ -1329,10 +1332,37 @@ mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx, const struct mw_eval_arg
 	return all ? 0 : -1;
 }
 
+/* html_text_match(text, regexp): some string of HTML.pm's list `text` ("comment",
+ * "anchor", "title") matches regexp.  A miss is only sure when no string was cut. */
+int
+mw_eval_html_text_match(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_html_facts *f = html_facts(ctx);
+	const struct mw_html_sa_texts *t;
+	size_t i, off = 0;
+
+	if (args->argc < 2 || f == NULL)
+		return -1;
+	if (strcmp(args->argv[0], "comment") == 0)
+		t = &f->sa_comment;
+	else if (strcmp(args->argv[0], "anchor") == 0)
+		t = &f->sa_anchor;
+	else if (strcmp(args->argv[0], "title") == 0)
+		t = &f->sa_title;
+	else
+		return -1;	/* "script", "uri": not kept */
+	for (i = 0; i < t->n && off < t->used; i++) {
+		int r = re_match(args->argv[1], t->buf + off);
+
+		if (r != 0)
+			return r;	/* a hit, or a pattern that does not compile */
+		off += strlen(t->buf + off) + 1;
+	}
+	return t->lost ? -1 : 0;
+}
+
 /* --- MIMEEval: check_for_mime, check_base64_length, check_msg_parse_flags ---------------- */
 
-static int re_match(const char *re, const char *s);
-static int re_match_once(const char *re, const char *s);
 
 /* The lines of a leaf's raw (encoded) content: fn(line, len_without_newline,
  * has_newline).  CRs before the newline are not counted. */

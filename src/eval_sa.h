@@ -59,6 +59,8 @@ int	mw_eval_html_tag_exists(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_html_text_match(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 
 /* FreeMail */
 int	mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx,

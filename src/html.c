@@ -505,7 +505,116 @@ struct sa_pass {
 	size_t	 nst;
 	int	 basefont;
 	long	 in_script, in_style;	/* inside counts, as HTML.pm tests them */
+	long	 in_a, in_title;
+	struct mw_html_facts *f;
 };
+
+/* Start a new string in a list (the buffer keeps at least its terminator). */
+static void
+sa_texts_new(struct mw_html_sa_texts *t)
+{
+	if (t->used >= sizeof(t->buf)) {
+		t->lost = t->last_lost = true;
+		return;
+	}
+	t->buf[t->used++] = '\0';
+	t->n++;
+	t->last_lost = false;
+}
+
+/* Append to the last string of a list (none yet: nothing to append to). */
+static void
+sa_texts_add(struct mw_html_sa_texts *t, const char *s, size_t n)
+{
+	size_t room;
+
+	if (t->n == 0 || n == 0 || t->last_lost)
+		return;
+	room = sizeof(t->buf) - t->used;
+	if (n > room) {
+		n = room;
+		t->lost = true;
+	}
+	memcpy(t->buf + t->used - 1, s, n);
+	t->used += n;
+	t->buf[t->used - 1] = '\0';
+}
+
+/* Text as HTML::Parser's dtext gives it: the usual entities decoded (others are
+ * kept as written), appended to a list's last string. */
+static void
+sa_texts_add_decoded(struct mw_html_sa_texts *t, const char *s, size_t n)
+{
+	static const struct { const char *name; const char *utf8; } ent[] = {
+		{ "amp", "&" }, { "lt", "<" }, { "gt", ">" }, { "quot", "\"" }, { "apos", "'" },
+		{ "nbsp", "\xc2\xa0" }, { "copy", "\xc2\xa9" }, { "reg", "\xc2\xae" },
+	};
+	size_t i = 0, run = 0;
+
+	while (i < n) {
+		size_t j = i + 1, k;
+		char out[8];
+		size_t on = 0;
+
+		if (s[i] != '&') {
+			i++;
+			continue;
+		}
+		if (j < n && s[j] == '#') {
+			unsigned long cp = 0;
+			bool hex = j + 1 < n && (s[j + 1] == 'x' || s[j + 1] == 'X');
+			size_t d = j + 1 + hex, e = d;
+
+			while (e < n && e - d < 7 && (hex ? isxdigit((unsigned char)s[e]) :
+			    isdigit((unsigned char)s[e]))) {
+				cp = cp * (hex ? 16 : 10) + (unsigned long)(isdigit((unsigned char)s[e]) ?
+				    s[e] - '0' : (tolower((unsigned char)s[e]) - 'a' + 10));
+				e++;
+			}
+			if (e > d && cp > 0 && cp < 0x110000 && !(cp >= 0xd800 && cp < 0xe000)) {
+				if (cp < 0x80)
+					out[on++] = (char)cp;
+				else if (cp < 0x800) {
+					out[on++] = (char)(0xc0 | cp >> 6);
+					out[on++] = (char)(0x80 | (cp & 0x3f));
+				} else if (cp < 0x10000) {
+					out[on++] = (char)(0xe0 | cp >> 12);
+					out[on++] = (char)(0x80 | (cp >> 6 & 0x3f));
+					out[on++] = (char)(0x80 | (cp & 0x3f));
+				} else {
+					out[on++] = (char)(0xf0 | cp >> 18);
+					out[on++] = (char)(0x80 | (cp >> 12 & 0x3f));
+					out[on++] = (char)(0x80 | (cp >> 6 & 0x3f));
+					out[on++] = (char)(0x80 | (cp & 0x3f));
+				}
+				if (e < n && s[e] == ';')
+					e++;
+				j = e;
+			}
+		} else {
+			for (k = 0; k < sizeof(ent) / sizeof(ent[0]); k++) {
+				size_t l = strlen(ent[k].name);
+
+				if (j + l <= n && strncmp(s + j, ent[k].name, l) == 0) {
+					on = strlen(ent[k].utf8);
+					memcpy(out, ent[k].utf8, on);
+					j += l;
+					if (j < n && s[j] == ';')
+						j++;
+					break;
+				}
+			}
+		}
+		if (on == 0) {
+			i++;
+			continue;
+		}
+		sa_texts_add(t, s + run, i - run);
+		sa_texts_add(t, out, on);
+		i = run = j;
+	}
+	sa_texts_add(t, s + run, n - run);
+}
 
 struct sa_color {
 	const char *name;
@@ -1074,6 +1183,10 @@ sa_text(struct sa_pass *sp, const char *t, size_t n)
 
 	if (sp->in_script > 0 || sp->in_style > 0)
 		return;
+	if (sp->in_a > 0)
+		sa_texts_add_decoded(&sp->f->sa_anchor, t, n);
+	if (sp->in_title > 0)
+		sa_texts_add_decoded(&sp->f->sa_title, t, n);
 	for (i = 0; i < n && !ink; i++) {
 		unsigned char c = (unsigned char)t[i];
 
@@ -1229,6 +1342,10 @@ sa_tag(struct sa_pass *sp, const char *tag, const struct sa_attrs *at, bool star
 		sp->in_script = inside;
 	else if (strcmp(tag, "style") == 0)
 		sp->in_style = inside;
+	else if (strcmp(tag, "a") == 0)
+		sp->in_a = inside;
+	else if (strcmp(tag, "title") == 0)
+		sp->in_title = inside;
 	if (ns || !(el || sa_is_trick(tag)))
 		return;
 	if (sa_styles_text(tag))
@@ -1250,6 +1367,12 @@ sa_tag(struct sa_pass *sp, const char *tag, const struct sa_attrs *at, bool star
 		}
 		if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
 			sp->t->embeds = true;
+		if (strcmp(tag, "img") == 0 && sp->in_a > 0)
+			sa_texts_add(&sp->f->sa_anchor, "<img>\n", 6);
+		if (strcmp(tag, "a") == 0)
+			sa_texts_new(&sp->f->sa_anchor);
+		if (strcmp(tag, "title") == 0)
+			sa_texts_new(&sp->f->sa_title);
 		if (strcmp(tag, "img") == 0 && sp->p != NULL) {
 			const char *w, *h;
 			size_t wl, hl;
@@ -1381,6 +1504,10 @@ sa_scan(struct sa_pass *sp, const char *s, size_t n)
 			const char *end = memmem(s + i + 4, n - i - 4, "-->", 3);
 
 			sa_text(sp, s + text, i - text);
+			if (end != NULL) {
+				sa_texts_new(&sp->f->sa_comment);
+				sa_texts_add(&sp->f->sa_comment, s + i, (size_t)(end + 3 - (s + i)));
+			}
 			i = text = end ? (size_t)(end - s) + 3 : n;
 			continue;
 		}
@@ -1424,6 +1551,7 @@ sa_pass(const char *html, size_t n, struct mw_html_facts *f)
 	if ((sp = calloc(1, sizeof(*sp))) == NULL)
 		return -1;
 	sp->t = &f->sa;
+	sp->f = f;
 	if (f->sa_nparts < MW_HTML_SA_PARTS)
 		sp->p = &f->sa_part[f->sa_nparts];
 	f->sa_nparts++;

@@ -52,6 +52,22 @@ struct mw_html_sa_tests {
 	bool	 form_action_mailto;	/* <form action="mailto:..."> */
 };
 
+/*
+ * Strings of HTML.pm's result arrays that html_text_match() searches, over all
+ * HTML parts: one list per kind, NUL-terminated strings one after the other in a
+ * fixed buffer.  A string that does not fit is cut (or dropped) and `lost` is set:
+ * a pattern not found is then not a sure "no".
+ */
+#define MW_HTML_SA_TEXT		4096
+
+struct mw_html_sa_texts {
+	char	 buf[MW_HTML_SA_TEXT];
+	size_t	 used;			/* bytes of buf in use, terminators included */
+	size_t	 n;			/* strings */
+	bool	 lost;
+	bool	 last_lost;		/* the string being built was dropped */
+};
+
 /* Facts summed over all HTML parts of a message. */
 struct mw_html_facts {
 	unsigned parts;			/* HTML parts rendered */
@@ -74,6 +90,10 @@ struct mw_html_facts {
 	bool	 title_truncated;
 	struct mw_html_sa_tests sa;	/* html_test() results */
 	unsigned sa_nparts;		/* HTML parts seen (sa_part holds the first few) */
+	/* HTML.pm's "comment" (each <!--...--> as written), "anchor" (the text of
+	 * each <a>, an <img> inside it adding "<img>\n") and "title" (the text of
+	 * each <title>); entities decoded in the last two */
+	struct mw_html_sa_texts sa_comment, sa_anchor, sa_title;
 	struct mw_html_sa_part sa_part[MW_HTML_SA_PARTS];
 };
 

@@ -380,6 +380,34 @@ static const struct ecase cases[] = {
 	  "Content-Type: text/html\n\n<img src=a.gif width=\"50%\" height=\"50%\">x\n", 1 },
 	{ "html_image_ratio", { "0.000", "0.002" }, NULL,	/* no image area */
 	  "Content-Type: text/html\n\n<img src=a.gif>x\n", 0 },
+	/* html_text_match: HTML.pm's comment, anchor and title strings */
+	{ "html_text_match", { "anchor", "<img>" }, NULL,	/* a linked image */
+	  "Content-Type: text/html\n\n<p><a href=\"http://x.example/\">"
+	  "<img src=\"a.gif\"></a></p>\n", 1 },
+	{ "html_text_match", { "anchor", "<img>" }, NULL,	/* image after the link */
+	  "Content-Type: text/html\n\n<a href=\"http://x.example/\">go</a>"
+	  "<img src=\"a.gif\">\n", 0 },
+	{ "html_text_match", { "anchor", "^Click here$" }, NULL,
+	  "Content-Type: text/html\n\n<a href=\"http://x.example/\">Click <b>here</b></a>\n", 1 },
+	{ "html_text_match", { "comment", "<!.*?>" }, NULL,
+	  "Content-Type: text/html\n\n<p>x<!-- a note --></p>\n", 1 },
+	{ "html_text_match", { "comment", "<!.*?>" }, NULL,	/* '.' stops at a newline */
+	  "Content-Type: text/html\n\n<p>x<!--\na note\n--></p>\n", 0 },
+	{ "html_text_match", { "comment", "<!.*?>" }, NULL,	/* no comment at all */
+	  "Content-Type: text/html\n\n<p>x</p>\n", 0 },
+	{ "html_text_match", { "comment", "<!-- saved from url=\\(\\d{4}\\)" }, NULL,
+	  "Content-Type: text/html\n\n<!-- saved from url=(0022)http://x.example/ -->"
+	  "<p>x</p>\n", 1 },
+	{ "html_text_match", { "title", ".{20}" }, NULL,
+	  "Content-Type: text/html\n\n<title>A rather long title here</title><p>x</p>\n", 1 },
+	{ "html_text_match", { "title", ".{20}" }, NULL,	/* entities count decoded */
+	  "Content-Type: text/html\n\n<title>&amp;&amp;&amp;&amp;&amp;</title><p>x</p>\n", 0 },
+	{ "html_text_match", { "title", "&&&&&" }, NULL,
+	  "Content-Type: text/html\n\n<title>&amp;&amp;&amp;&amp;&amp;</title><p>x</p>\n", 1 },
+	{ "html_text_match", { "script", "." }, NULL,		/* not kept: cannot say */
+	  "Content-Type: text/html\n\n<script>x()</script><p>x</p>\n", -1 },
+	{ "html_text_match", { "anchor", "<img>" }, NULL,	/* plain text: no HTML */
+	  "Content-Type: text/plain\n\n<a href=x><img src=y></a>\n", 0 },
 	{ "html_image_only", { "0000", "0400" }, NULL,
 	  "Content-Type: text/html\n\n<html><body><img src=\"http://x.example/a.gif\">"
 	  "Click here</body></html>\n", 1 },
