@@ -19,6 +19,7 @@
 #include "envelope.h"
 #include "generation.h"
 #include "perlre.h"		/* PCRE2 (8-bit) */
+#include "relays.h"
 #include "rules_load.h"
 #include "eval_sa.h"
 #include "html.h"
@@ -785,10 +786,10 @@ received_before(const struct mw_message *m, const char *name)
 }
 
 /* SpamAssassin's EnvelopeFrom for a message read from a file (get_envelope_from):
- * X-Envelope-From, Envelope-Sender, Return-Path, each only when no Received field
- * comes before it; none at all when X-Sender and a fetchmail hop are there.  (The
- * envelope-from of the last untrusted relay, which it tries first, needs the
- * relay trust analysis: not done.)  The MTA's MAIL FROM wins when there is one. */
+ * the envelope-from the last untrusted relay (else the first trusted one) recorded,
+ * when it is an address; then X-Envelope-From, Envelope-Sender, Return-Path, each
+ * only when no Received field comes before it; none at all when X-Sender and a
+ * fetchmail hop are there.  The MTA's MAIL FROM wins when there is one. */
 static const char *
 envelope_from(const struct mw_scan_ctx *ctx, char *buf, size_t cap)
 {
@@ -801,8 +802,19 @@ envelope_from(const struct mw_scan_ctx *ctx, char *buf, size_t cap)
 
 	if (ctx->env != NULL && ctx->env->mail_from != NULL && ctx->env->mail_from[0] != '\0')
 		return ctx->env->mail_from;
+	if (ctx->relays != NULL) {
+		const struct mw_relays *r = ctx->relays;
+		const struct mw_relay *hop = mw_relays_get(r, MW_RELAYS_UNTRUSTED, 0);
+
+		if (hop == NULL && r->nlist[MW_RELAYS_TRUSTED] > 0)
+			hop = mw_relays_get(r, MW_RELAYS_TRUSTED, r->nlist[MW_RELAYS_TRUSTED] - 1);
+		/* (a relay's "envfrom=" left empty cannot be told from none: skipped) */
+		if (hop != NULL && hop->envfrom[0] != '\0' && strchr(hop->envfrom + 1, '@') != NULL)
+			return hop->envfrom;
+	}
+	/* an X-Sender address ("@ (Unverified)" is none) and a fetchmail hop: no trust */
 	xs = plain_addr(m, "X-Sender", buf, cap);
-	if (strchr(xs, '@') != NULL)
+	if (xs[0] != '\0' && xs[0] != '@' && strchr(xs, '@') != NULL && strchr(xs, '@')[1] != '\0')
 		for (i = 0; i < m->nheaders; i++)
 			if (strcasecmp(m->headers[i].name, "Received") == 0 &&
 			    strstr(m->headers[i].value, "(fetchmail") != NULL)
@@ -844,6 +856,19 @@ mw_eval_check_for_missing_to_header(const struct mw_scan_ctx *ctx,
 	(void)args;
 	return mw_message_header(&ctx->msg, "To", 0) == NULL &&
 	    mw_message_header(&ctx->msg, "Apparently-To", 0) == NULL;
+}
+
+/* check_for_matching_env_and_hdr_from(): EnvelopeFrom and the From address are
+ * equal, case aside (two missing ones are equal too). */
+int
+mw_eval_check_for_matching_env_and_hdr_from(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	char buf[512];
+
+	(void)args;
+	return strcasecmp(envelope_from(ctx, buf, sizeof(buf)), first_addr(&ctx->msg, "From"))
+	    == 0;
 }
 
 /* Charsets SpamAssassin knows to look like capitals once decoded. */

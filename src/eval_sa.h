@@ -30,6 +30,8 @@ int	mw_eval_subject_is_all_caps(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_similar_recipients(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_for_matching_env_and_hdr_from(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 int	mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 /* MIMEEval */

@@ -24,6 +24,7 @@
 #include "eval_sa.h"
 #include "message.h"
 #include "mime.h"
+#include "relays.h"
 #include "scan.h"
 
 /* --- parse_rfc822_date ------------------------------------------------------------ */
@@ -112,6 +113,27 @@ static const struct ecase cases[] = {
 	  "Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 1 },
 	{ "check_equal_from_domains", { NULL }, "bounce@list.example.net",
 	  "From: a@example.com\nReturn-Path: <b@example.com>\n\nx\n", 1 },
+	/* EnvelopeFrom: the last untrusted relay's envelope-from comes first */
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "Received: from a.example (a.example [192.0.2.1]) by mx.example with ESMTP "
+	  "(envelope-from b@example.org) id 1; Thu, 22 Aug 2002 17:45:01 +0000\n"
+	  "From: a@example.com\n\nx\n", 1 },
+	/* "X-Sender: @ (Unverified)" is no address: Return-Path is still used */
+	{ "check_equal_from_domains", { NULL }, NULL,
+	  "Return-Path: <b@example.org>\nX-Sender: @ (Unverified)\nFrom: a@example.com\n"
+	  "Received: from x by localhost with POP3 (fetchmail-5.9.0) for me; "
+	  "Thu, 22 Aug 2002 17:45:01 +0000\n\nx\n", 1 },
+	/* check_for_matching_env_and_hdr_from: EnvelopeFrom = From address, any case */
+	{ "check_for_matching_env_and_hdr_from", { NULL }, NULL,
+	  "Return-Path: <Joe@Example.com>\nFrom: Joe <joe@example.com>\n\nx\n", 1 },
+	{ "check_for_matching_env_and_hdr_from", { NULL }, NULL,
+	  "Return-Path: <bounce@example.com>\nFrom: Joe <joe@example.com>\n\nx\n", 0 },
+	{ "check_for_matching_env_and_hdr_from", { NULL }, "joe@example.com",
+	  "Return-Path: <bounce@example.com>\nFrom: Joe <joe@example.com>\n\nx\n", 1 },
+	{ "check_for_matching_env_and_hdr_from", { NULL }, NULL,	/* both missing */
+	  "Subject: hi\n\nx\n", 1 },
+	{ "check_for_matching_env_and_hdr_from", { NULL }, NULL,	/* Return-Path relayed */
+	  RCVD_0822 "Return-Path: <joe@example.com>\nFrom: joe@example.com\n\nx\n", 0 },
 	/* check_outlook_message_id: the time in the id against Date, then Received */
 	{ "check_outlook_message_id", { NULL }, NULL,
 	  DATE_0822 "Message-Id: <000001c24a03$12345678$abcdef01@host>\n\nx\n", 0 },
@@ -431,6 +453,8 @@ test_evals(void **state)
 		struct mw_envelope env;
 		struct mw_limits lim = { .max_header_count = 1000, .max_header_size = 65536 };
 		struct mw_mime_limits mlim;
+		struct mw_relay_conf rconf;
+		struct mw_relays relays;
 		struct mw_eval_args a;
 		size_t argc = 0;
 		int got;
@@ -451,7 +475,13 @@ test_evals(void **state)
 			env.mail_from = (char *)c->mail_from;
 			ctx.env = &env;
 		}
+		/* the relay analysis, as the spam stage gives it (trust inferred) */
+		mw_relay_conf_init(&rconf);
+		assert_int_equal(mw_relays_build(&relays, &ctx.msg, &rconf, NULL), 0);
+		ctx.relays = &relays;
 		got = e->fn(&ctx, &a);
+		mw_relays_free(&relays);
+		mw_relay_conf_free(&rconf);
 		mw_mime_free(&ctx.msg);
 		mw_message_free(&ctx.msg);
 		if (got != c->want)
