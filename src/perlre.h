@@ -45,7 +45,7 @@ pcre2_code *mw_perlre_compile(const struct mw_perlre *re, int *utf, char *err,
  * least min_len bytes, lower-cased (the prefilter folds ASCII case).  Returns the
  * number found, 0 when nothing can be proven (the rule then always runs).
  */
-#define MW_PERLRE_MAX_LITS	8
+#define MW_PERLRE_MAX_LITS	32
 #define MW_PERLRE_LIT_MAX	64	/* longer runs are cut: a part is required too */
 struct mw_perlre_lits {
 	size_t	 n;

@@ -2267,8 +2267,8 @@ mw_rules_lint_report(const struct mw_ruleset *rs, FILE *out)
 	    s->active, s->prefiltered);
 	fprintf(out, "eval rules: %zu, with a native function: %zu, without: %zu\n",
 	    s->evals, s->evals_native, s->evals - s->evals_native);
-	fprintf(out, "compile failures: %zu, unsupported (mimeheader, :host-style "
-	    "modifiers, relay pseudo-headers, %%{TAG} captures): %zu\n",
+	fprintf(out, "compile failures: %zu, unsupported (:host-style modifiers, other "
+	    "ALL-/X-Spam-Relays- names, %%{TAG} captures): %zu\n",
 	    s->compile_failures, s->unsupported);
 	fprintf(out, "directives of unimplemented plugins ignored: %zu\n",
 	    s->ignored_directives);
