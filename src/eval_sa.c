@@ -23,6 +23,7 @@
 #include "rules_load.h"
 #include "eval_sa.h"
 #include "html.h"
+#include "imageinfo.h"
 #include "mime.h"
 #include "scan.h"
 #include "uri.h"
@@ -1586,6 +1587,132 @@ mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx, const struct mw_eva
 		if (p[i].flags & MW_PART_EPILOGUE)
 			return 1;
 	return 0;
+}
+
+/* --- ImageInfo: image_count, pixel_coverage ------------------------------------------- */
+
+/* Counts and pixel areas of the base64 GIF, PNG and JPEG leaves, by type; the last
+ * slot is "all".  unknown: some image's size could not be read (pixel areas are
+ * then not sure). */
+struct img_sum {
+	unsigned long count[MW_IMAGE_NTYPES + 1];
+	unsigned long long area[MW_IMAGE_NTYPES + 1];
+	bool	 unknown[MW_IMAGE_NTYPES + 1];
+};
+
+static int
+img_type_index(const char *name)
+{
+	if (strcmp(name, "gif") == 0)
+		return MW_IMAGE_GIF;
+	if (strcmp(name, "png") == 0)
+		return MW_IMAGE_PNG;
+	if (strcmp(name, "jpeg") == 0)
+		return MW_IMAGE_JPEG;
+	if (strcmp(name, "all") == 0)
+		return MW_IMAGE_NTYPES;
+	return -1;
+}
+
+static bool
+img_sum(const struct mw_message *m, struct img_sum *sum)
+{
+	const struct mw_mime_part *p;
+	size_t n = 0, i;
+
+	memset(sum, 0, sizeof(*sum));
+	if (m->mime == NULL)
+		return false;
+	p = mw_mime_parts(m, &n);
+	for (i = 0; i < n; i++) {
+		enum mw_image_type t;
+		unsigned long w = 0, h = 0;
+		int rc = -1;
+
+		if (p[i].is_multipart || p[i].is_message || p[i].type == NULL ||
+		    p[i].encoding == NULL || strcmp(p[i].encoding, "base64") != 0)
+			continue;
+		if (strcmp(p[i].type, "image/gif") == 0)
+			t = MW_IMAGE_GIF;
+		else if (strcmp(p[i].type, "image/png") == 0)
+			t = MW_IMAGE_PNG;
+		else if (strcmp(p[i].type, "image/jpeg") == 0 || strcmp(p[i].type, "image/jpg") == 0)
+			t = MW_IMAGE_JPEG;
+		else
+			continue;
+		sum->count[t]++;
+		sum->count[MW_IMAGE_NTYPES]++;
+		if (p[i].raw != NULL)
+			rc = mw_imageinfo_base64(p[i].raw, p[i].raw_size, t, &w, &h);
+		else if (p[i].raw_size == 0)
+			rc = 0;
+		if (rc < 0) {
+			sum->unknown[t] = sum->unknown[MW_IMAGE_NTYPES] = true;
+			continue;
+		}
+		if (rc == 1 && w > 0 && h > 0) {
+			sum->area[t] += (unsigned long long)w * h;
+			sum->area[MW_IMAGE_NTYPES] += (unsigned long long)w * h;
+		}
+	}
+	return true;
+}
+
+/* ImageInfo's result_check: min <= value (<= max when max is given). */
+static int
+img_range(const struct mw_eval_args *args, double value)
+{
+	double min, max;
+
+	if (!perl_num(args->argv[1], &min))
+		return -1;
+	if (value < min)
+		return 0;
+	if (args->argc > 2 && perl_num(args->argv[2], &max) && value > max)
+		return 0;
+	return 1;
+}
+
+/* image_count(type, min[, max]): the number of base64 image/gif, png or jpeg parts
+ * of that type ("all": of the three) lies in [min, max]. */
+int
+mw_eval_image_count(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	struct img_sum sum;
+	int t;
+
+	if (args->argc < 2)
+		return 0;
+	if ((t = img_type_index(args->argv[0])) < 0)
+		return 0;	/* no such count: undef never passes */
+	if (!img_sum(&ctx->msg, &sum))
+		return -1;
+	return img_range(args, (double)sum.count[t]);
+}
+
+/* pixel_coverage(type, min[, max]): the summed width x height of those images lies
+ * in [min, max]. */
+int
+mw_eval_pixel_coverage(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	struct img_sum sum;
+	int t, r;
+
+	if (args->argc < 2)
+		return 0;
+	if ((t = img_type_index(args->argv[0])) < 0)
+		return 0;
+	if (!img_sum(&ctx->msg, &sum))
+		return -1;
+	r = img_range(args, (double)sum.area[t]);
+	if (!sum.unknown[t] || r < 0)
+		return r;
+	/* an image whose size is not known can only add to the sum: sure when it is
+	 * already past max, or at least min with no max */
+	if (r == 1)
+		return args->argc > 2 ? -1 : 1;
+	return img_range(&(struct mw_eval_args){ 2, args->argv }, (double)sum.area[t]) == 1 ?
+	    0 : -1;
 }
 
 /* --- BodyEval: check_body_length ------------------------------------------------------- */

@@ -2,7 +2,7 @@
  * eval_sa - SpamAssassin's message eval tests (issue 5), natively in C.
  *
  * Each function has the name, arguments and result of the SpamAssassin Perl
- * function it replaces (HeaderEval, MIMEEval, HTMLEval plugins); they read only
+ * function it replaces (HeaderEval, MIMEEval, HTMLEval, ImageInfo plugins); they read only
  * the message model (ctx->msg, its MIME model and HTML facts) and the envelope.
  * Pure: no I/O, no logging, nothing kept between calls.
  */
@@ -45,6 +45,10 @@ int	mw_eval_check_for_mime(const struct mw_scan_ctx *ctx, const struct mw_eval_a
 int	mw_eval_check_base64_length(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+/* ImageInfo */
+int	mw_eval_image_count(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
+int	mw_eval_pixel_coverage(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 /* BodyEval */
 int	mw_eval_check_body_length(const struct mw_scan_ctx *ctx,

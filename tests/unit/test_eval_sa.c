@@ -85,6 +85,16 @@ struct ecase {
 	"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\nhello\n--b\n" \
 	"Content-Type: text/html\n\n<p>hello</p>\n--b--\n"
 
+/* Image parts (ImageInfo): GIF 300x200, PNG 600x400, JPEG 640x480 (a JFIF and a
+ * table segment before the frame header). */
+#define IMG_PART(type, b64) "--b\nContent-Type: " type "\nContent-Transfer-Encoding: " \
+	"base64\n\n" b64 "\n"
+#define GIF_300x200 "R0lGODlhLAHIAPcAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+#define PNG_600x400 "iVBORw0KGgoAAAANSUhEUgAAAlgAAAGQCAIAAAAAAAAAAAAAAElFTkQ="
+#define JPEG_640x480 "/9j/4AAQSkZJRgABAQAAAQABAAD/2wAEAAD/\nwAARCAHgAoADAAAAAAAAAAAA/9k="
+#define IMG_MSG(parts) "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n" \
+	"--b\nContent-Type: text/plain\n\nhi\n" parts "--b--\n"
+
 static const struct ecase cases[] = {
 	/* check_equal_from_domains: second-level domains of From and envelope sender
 	 * (SpamAssassin's EnvelopeFrom: X-Envelope-From, Envelope-Sender, Return-Path
@@ -402,6 +412,31 @@ static const struct ecase cases[] = {
 	  "Content-Type: text/html\n\n<img src=a.gif width=\"50%\" height=\"50%\">x\n", 1 },
 	{ "html_image_ratio", { "0.000", "0.002" }, NULL,	/* no image area */
 	  "Content-Type: text/html\n\n<img src=a.gif>x\n", 0 },
+	/* image_count / pixel_coverage (ImageInfo): base64 GIF, PNG and JPEG parts */
+	{ "image_count", { "gif", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 1 },
+	{ "image_count", { "gif", "2" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
+	{ "image_count", { "all", "2" }, NULL,
+	  IMG_MSG(IMG_PART("image/gif", GIF_300x200) IMG_PART("image/png", PNG_600x400)), 1 },
+	{ "image_count", { "jpeg", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/jpg", JPEG_640x480)),
+	  1 },
+	{ "image_count", { "png", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
+	{ "image_count", { "gif", "1" }, NULL,		/* not base64: not looked at */
+	  IMG_MSG("--b\nContent-Type: image/gif\n\nGIF89a,\n"), 0 },
+	{ "image_count", { "bmp", "0" }, NULL, IMG_MSG(""), 0 },	/* no such count */
+	{ "pixel_coverage", { "png", "180000", "475000" }, NULL,
+	  IMG_MSG(IMG_PART("image/png", PNG_600x400)), 1 },
+	{ "pixel_coverage", { "gif", "180000", "475000" }, NULL,
+	  IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
+	{ "pixel_coverage", { "all", "62500", "300000" }, NULL,	/* 60000 + 240000 */
+	  IMG_MSG(IMG_PART("image/gif", GIF_300x200) IMG_PART("image/png", PNG_600x400)), 1 },
+	{ "pixel_coverage", { "all", "62500", "300000" }, NULL,	/* 307200 */
+	  IMG_MSG(IMG_PART("image/jpeg", JPEG_640x480)), 0 },
+	{ "pixel_coverage", { "jpeg", "307200", "307200" }, NULL,
+	  IMG_MSG(IMG_PART("image/jpeg", JPEG_640x480)), 1 },
+	{ "pixel_coverage", { "jpeg", "1" }, NULL,		/* no frame header: no area */
+	  IMG_MSG(IMG_PART("image/jpeg", "/9j/4AAQSkZJRgABAQAAAQABAAD/2Q==")), 0 },
+	{ "pixel_coverage", { "gif", "1" }, NULL,		/* not a GIF inside */
+	  IMG_MSG(IMG_PART("image/gif", PNG_600x400)), 0 },
 	/* html_text_match: HTML.pm's comment, anchor and title strings */
 	{ "html_text_match", { "anchor", "<img>" }, NULL,	/* a linked image */
 	  "Content-Type: text/html\n\n<p><a href=\"http://x.example/\">"
