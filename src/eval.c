@@ -57,6 +57,7 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_for_matching_env_and_hdr_from", mw_eval_check_for_matching_env_and_hdr_from },
 	{ "image_count", mw_eval_image_count },
 	{ "pixel_coverage", mw_eval_pixel_coverage },
+	{ "check_for_uppercase", mw_eval_check_for_uppercase },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

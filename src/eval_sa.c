@@ -1589,6 +1589,166 @@ mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx, const struct mw_eva
 	return 0;
 }
 
+/* --- MIMEEval: check_for_uppercase -------------------------------------------------------- */
+
+/* CHARSETS_LIKELY_TO_FP_AS_CAPS, the whole name: [-_a-z0-9]* around one of the words. */
+static bool
+caps_charset(const char *cs)
+{
+	static const char *const words[] = {
+		"koi", "jp", "jis", "euc", "gb", "big5", "isoir", "cp1251", "windows-1251",
+		"georgianps", "pt154", "tis"
+	};
+	size_t k, i, n = strlen(cs);
+
+	if (n == 0)
+		return false;
+	for (i = 0; i < n; i++)
+		if (!isalnum((unsigned char)cs[i]) && cs[i] != '-' && cs[i] != '_')
+			return false;
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++)
+		for (i = 0; i + strlen(words[k]) <= n; i++)
+			if (strncasecmp(cs + i, words[k], strlen(words[k])) == 0)
+				return true;
+	return false;
+}
+
+/* MIMEEval's charset from a Content-Type line: charset="x", charset='x' or
+ * charset=\S+ (a ';' after it stays part of the name, as there). */
+static void
+ct_charset(const char *ct, char *out, size_t cap)
+{
+	const char *p;
+	size_t n;
+
+	out[0] = '\0';
+	for (p = ct; (p = strcasestr(p, "charset=")) != NULL; p++) {
+		const char *v = p + 8;
+
+		if (*v == '"' || *v == '\'') {
+			const char *e = strchr(v + 1, *v);
+
+			if (e == NULL || e == v + 1)
+				continue;	/* the next form may still match further on */
+			n = (size_t)(e - v - 1);
+			v++;
+		} else {
+			n = strcspn(v, " \t\r\n");
+			if (n == 0)
+				continue;
+		}
+		if (n >= cap)
+			n = cap - 1;
+		memcpy(out, v, n);
+		out[n] = '\0';
+		return;
+	}
+}
+
+/* body_charset_is_likely_to_fp: the message's Content-Type charset or any part's. */
+static bool
+body_charset_caps(const struct mw_message *m)
+{
+	const struct mw_header *h = mw_message_header(m, "Content-Type", 0);
+	const struct mw_mime_part *p;
+	size_t n = 0, i;
+	char cs[128];
+
+	if (h != NULL) {
+		ct_charset(h->value, cs, sizeof(cs));
+		if (caps_charset(cs))
+			return true;
+	}
+	p = m->mime != NULL ? mw_mime_parts(m, &n) : NULL;
+	for (i = 0; p != NULL && i < n; i++)
+		if (p[i].charset != NULL && caps_charset(p[i].charset))
+			return true;
+	return false;
+}
+
+/* /^(?:[A-Za-z0-9+\/=]{60,76} ){2}/: a paragraph that starts as base64 lines. */
+static bool
+base64_paragraph(const char *s, size_t n)
+{
+	size_t i = 0, w;
+
+	for (w = 0; w < 2; w++) {
+		size_t start = i;
+
+		while (i < n && (isalnum((unsigned char)s[i]) || s[i] == '+' || s[i] == '/' ||
+		    s[i] == '='))
+			i++;
+		/* a longer run cannot match: the class must stop at 76 before a space */
+		if (i - start < 60 || i - start > 76 || i >= n || s[i] != ' ')
+			return false;
+		i++;
+	}
+	return true;
+}
+
+/* check_for_uppercase(min, max): among the letters and digits of the body's
+ * paragraphs that have two words, the share of capitals (in %) is in (min, max];
+ * bodies under 200 characters and charsets known to look like capitals never hit. */
+int
+mw_eval_check_for_uppercase(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_views *v;
+	unsigned long long len = 0, lower = 0, upper = 0;
+	double min, max, pct;
+	size_t i;
+
+	if (args->argc < 2 || !perl_num(args->argv[0], &min) || !perl_num(args->argv[1], &max))
+		return -1;
+	if (ctx->msg.mime == NULL || (v = mw_mime_views(&ctx->msg)) == NULL)
+		return -1;
+	if (body_charset_caps(&ctx->msg))
+		return 0;
+	for (i = 0; i < v->nbody; i++) {
+		const char *s = v->body[i].s, *e = s + v->body[i].len, *p, *js, *je;
+		bool two = false;
+
+		/* \S\s+\S */
+		for (p = s; p < e && !two; p++)
+			if (isspace((unsigned char)*p) && p > s && !isspace((unsigned char)p[-1])) {
+				const char *q = p;
+
+				while (q < e && isspace((unsigned char)*q))
+					q++;
+				two = q < e;
+			}
+		if (!two || base64_paragraph(s, v->body[i].len))
+			continue;
+		/* shift-JIS escapes: from the first ESC $ B to the last ESC ( B */
+		js = memmem(s, v->body[i].len, "\x1b$B", 3);
+		je = NULL;
+		if (js != NULL)
+			for (p = e - 3; p >= js + 3; p--)
+				if (memcmp(p, "\x1b(B", 3) == 0) {
+					je = p + 3;
+					break;
+				}
+		for (p = s; p < e; p++) {
+			unsigned char c = (unsigned char)*p;
+
+			if (je != NULL && p == js) {
+				p = je - 1;
+				continue;
+			}
+			if ((c & 0xc0) != 0x80)
+				len++;		/* characters, not bytes */
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+				lower++;
+			else if (c >= 'A' && c <= 'Z')
+				upper++;
+		}
+	}
+	if (len < 200 || upper + lower == 0)
+		pct = 0;
+	else
+		pct = (double)upper / (double)(upper + lower) * 100;
+	return pct > min && pct <= max;
+}
+
 /* --- ImageInfo: image_count, pixel_coverage ------------------------------------------- */
 
 /* Counts and pixel areas of the base64 GIF, PNG and JPEG leaves, by type; the last

@@ -46,6 +46,8 @@ int	mw_eval_check_base64_length(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_for_uppercase(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 /* ImageInfo */
 int	mw_eval_image_count(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
 int	mw_eval_pixel_coverage(const struct mw_scan_ctx *ctx,

@@ -87,6 +87,12 @@ struct ecase {
 
 /* Image parts (ImageInfo): GIF 300x200, PNG 600x400, JPEG 640x480 (a JFIF and a
  * table segment before the frame header). */
+#define CAPS_220 "THIS IS A VERY LOUD MESSAGE ABOUT MONEY AND PILLS. " \
+	"THIS IS A VERY LOUD MESSAGE ABOUT MONEY AND PILLS. THIS IS A VERY LOUD MESSAGE " \
+	"ABOUT MONEY AND PILLS. THIS IS A VERY LOUD MESSAGE ABOUT MONEY AND PILLS. ok"
+#define LOWER_220 "this is a quiet message about the weather and the garden, " \
+	"this is a quiet message about the weather and the garden, this is a quiet " \
+	"message about the weather and the garden, this is a quiet message about it. ok"
 #define IMG_PART(type, b64) "--b\nContent-Type: " type "\nContent-Transfer-Encoding: " \
 	"base64\n\n" b64 "\n"
 #define GIF_300x200 "R0lGODlhLAHIAPcAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -412,6 +418,23 @@ static const struct ecase cases[] = {
 	  "Content-Type: text/html\n\n<img src=a.gif width=\"50%\" height=\"50%\">x\n", 1 },
 	{ "html_image_ratio", { "0.000", "0.002" }, NULL,	/* no image area */
 	  "Content-Type: text/html\n\n<img src=a.gif>x\n", 0 },
+	/* check_for_uppercase: capitals among letters and digits, bodies of 200+ chars */
+	{ "check_for_uppercase", { "75", "100" }, NULL, "Subject: x\n\n" CAPS_220 "\n", 1 },
+	{ "check_for_uppercase", { "25", "50" }, NULL, "Subject: x\n\n" CAPS_220 "\n", 0 },
+	{ "check_for_uppercase", { "0", "25" }, NULL, "Subject: x\n\n" LOWER_220 "\n", 0 },	/* 0% */
+	{ "check_for_uppercase", { "-1", "25" }, NULL, "Subject: x\n\n" LOWER_220 "\n", 1 },
+	{ "check_for_uppercase", { "75", "100" }, NULL,	/* under 200 characters */
+	  "Subject: x\n\nBUY NOW CHEAP PILLS\n", 0 },
+	{ "check_for_uppercase", { "75", "100" }, NULL,	/* one word lines do not count */
+	  "Subject: x\n\n" "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	  "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n", 0 },
+	{ "check_for_uppercase", { "75", "100" }, NULL,	/* a charset that looks like caps */
+	  "Subject: x\nContent-Type: text/plain; charset=\"big5\"\n\n" CAPS_220 "\n", 0 },
+	{ "check_for_uppercase", { "75", "100" }, NULL,	/* ... even in a part */
+	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
+	  "Content-Type: text/plain\n\n" CAPS_220 "\n--b\nContent-Type: text/plain; "
+	  "charset=koi8-r\n\nx\n--b--\n", 0 },
 	/* image_count / pixel_coverage (ImageInfo): base64 GIF, PNG and JPEG parts */
 	{ "image_count", { "gif", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 1 },
 	{ "image_count", { "gif", "2" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
