@@ -58,6 +58,9 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "image_count", mw_eval_image_count },
 	{ "pixel_coverage", mw_eval_pixel_coverage },
 	{ "check_for_uppercase", mw_eval_check_for_uppercase },
+	{ "multipart_alternative_difference", mw_eval_multipart_alternative_difference },
+	{ "multipart_alternative_difference_count",
+	  mw_eval_multipart_alternative_difference_count },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

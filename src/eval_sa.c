@@ -1749,6 +1749,211 @@ mw_eval_check_for_uppercase(const struct mw_scan_ctx *ctx, const struct mw_eval_
 	return pct > min && pct <= max;
 }
 
+/* --- BodyEval: multipart_alternative_difference(_count) ------------------------------------ */
+
+/* A multiset of words: open addressing over (pointer, length) keys into the text. */
+struct wordset {
+	struct word {
+		const char *s;
+		size_t	 n;
+		unsigned long count;
+	} *v;
+	size_t	 cap, n;
+};
+
+static uint64_t
+word_hash(const char *s, size_t n)
+{
+	uint64_t h = 1469598103934665603ULL;	/* FNV-1a */
+
+	while (n-- > 0)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static struct word *
+wordset_find(const struct wordset *ws, const char *s, size_t n)
+{
+	size_t i;
+
+	if (ws->cap == 0)
+		return NULL;
+	for (i = word_hash(s, n) & (ws->cap - 1); ws->v[i].s != NULL; i = (i + 1) & (ws->cap - 1))
+		if (ws->v[i].n == n && memcmp(ws->v[i].s, s, n) == 0)
+			return &ws->v[i];
+	return &ws->v[i];	/* the empty slot where it would go */
+}
+
+static int
+wordset_add(struct wordset *ws, const char *s, size_t n)
+{
+	struct word *w;
+
+	if (2 * (ws->n + 1) > ws->cap) {
+		struct wordset g = { NULL, ws->cap ? ws->cap * 2 : 64, 0 };
+		size_t i;
+
+		if ((g.v = calloc(g.cap, sizeof(*g.v))) == NULL)
+			return -1;
+		for (i = 0; i < ws->cap; i++)
+			if (ws->v[i].s != NULL) {
+				*wordset_find(&g, ws->v[i].s, ws->v[i].n) = ws->v[i];
+				g.n++;
+			}
+		free(ws->v);
+		*ws = g;
+	}
+	w = wordset_find(ws, s, n);
+	if (w->s == NULL) {
+		w->s = s;
+		w->n = n;
+		ws->n++;
+	}
+	w->count++;
+	return 0;
+}
+
+/* split(/\s+/) and keep the tokens with a word character (bytes past ASCII count
+ * as letters). */
+static int
+wordset_add_text(struct wordset *ws, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t st;
+		bool word = false;
+
+		while (i < n && isspace((unsigned char)s[i]))
+			i++;
+		for (st = i; i < n && !isspace((unsigned char)s[i]); i++)
+			if (is_word((unsigned char)s[i]) || (unsigned char)s[i] >= 0x80)
+				word = true;
+		if (word && wordset_add(ws, s + st, i - st) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+struct madiff {
+	double	 diff;			/* % of HTML words missing from the text */
+	unsigned long html, text;	/* distinct words of the last alternative counted */
+};
+
+/* BodyEval's measure over every multipart/alternative: how many of the HTML
+ * alternative's distinct words the text alternative lacks (a word counts as there
+ * when the text has it at least as often).  -1: cannot evaluate. */
+static int
+madiff(const struct mw_message *m, struct madiff *r)
+{
+	const struct mw_html_facts *f;
+	const struct mw_mime_part *p;
+	size_t n = 0, i, k;
+	int rc = 0;
+
+	memset(r, 0, sizeof(*r));
+	if (m->mime == NULL)
+		return -1;
+	p = mw_mime_parts(m, &n);
+	f = mw_mime_html(m);
+	/* Exchange meeting requests: alternative of text/html and text/calendar */
+	if (n == 3 && strcmp(p[0].type, "multipart/alternative") == 0 &&
+	    strcmp(p[1].type, "text/html") == 0 && strcmp(p[2].type, "text/calendar") == 0)
+		return 0;
+	for (i = 0; i < n && rc == 0; i++) {
+		struct wordset html = { 0 }, text = { 0 };
+		unsigned long orig, left = 0;
+		bool mark = false;	/* an HTML part with an image and no words so far */
+
+		if (!p[i].is_multipart || strcmp(p[i].type, "multipart/alternative") != 0)
+			continue;
+		for (k = i + 1; k < n && p[k].depth > p[i].depth && rc == 0; k++) {
+			const char *t;
+			size_t tl;
+
+			if (p[k].is_multipart || p[k].is_message || strncmp(p[k].type, "text", 4) != 0 ||
+			    (p[k].type[4] != '\0' && p[k].type[4] != '/'))
+				continue;
+			if ((t = mw_mime_part_rendered(m, k, &tl)) == NULL) {
+				/* empty, or a text type the body view does not render */
+				if (p[k].decoded_size > 0 || (p[k].flags & MW_PART_NOT_DECODED) ||
+				    (strcmp(p[k].type, "text/plain") != 0 &&
+				    strcmp(p[k].type, "text/html") != 0 && p[k].raw_size > 0))
+					rc = -1;
+				continue;
+			}
+			if (strcmp(p[k].type, "text/html") == 0) {
+				rc = wordset_add_text(&html, t, tl);
+				if (rc == 0 && html.n == 0 && !mark && p[k].html_index >= 0) {
+					if (p[k].html_index >= MW_HTML_SA_PARTS)
+						rc = -1;
+					else
+						mark = mw_html_sa_inside(&f->sa_part[p[k].html_index],
+						    "img") >= 0;
+				}
+			} else
+				rc = wordset_add_text(&text, t, tl);
+		}
+		orig = html.n + mark;
+		left = mark;		/* the image mark is never a text word */
+		if (rc == 0 && orig > 0) {
+			r->html = orig;
+			r->text = text.n;
+			for (k = 0; k < html.cap; k++) {
+				struct word *tw;
+
+				if (html.v[k].s == NULL)
+					continue;
+				tw = wordset_find(&text, html.v[k].s, html.v[k].n);
+				if (tw == NULL || tw->s == NULL || html.v[k].count > tw->count)
+					left++;
+			}
+			if ((double)left / (double)orig * 100 > r->diff)
+				r->diff = (double)left / (double)orig * 100;
+		}
+		free(html.v);
+		free(text.v);
+	}
+	return rc;
+}
+
+/* multipart_alternative_difference(min, max): the largest difference is above min
+ * (or min is 0) and at most max ("undef": no bound). */
+int
+mw_eval_multipart_alternative_difference(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	struct madiff d;
+	double min, max = 0;
+	bool umax = args->argc < 2 || strcmp(args->argv[1], "undef") == 0;
+
+	if (args->argc < 1 || !perl_num(args->argv[0], &min) ||
+	    (!umax && !perl_num(args->argv[1], &max)))
+		return -1;
+	if (madiff(&ctx->msg, &d) < 0)
+		return -1;
+	return (min == 0 || d.diff > min) && (umax || d.diff <= max);
+}
+
+/* multipart_alternative_difference_count(ratio, minhtml): more than minhtml HTML
+ * words, and text words / HTML words above ratio. */
+int
+mw_eval_multipart_alternative_difference_count(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	struct madiff d;
+	double ratio, minhtml;
+
+	if (args->argc < 2 || !perl_num(args->argv[0], &ratio) ||
+	    !perl_num(args->argv[1], &minhtml))
+		return -1;
+	if (madiff(&ctx->msg, &d) < 0)
+		return -1;
+	if (!((double)d.html > minhtml))
+		return 0;
+	return (double)d.text / (double)d.html > ratio;
+}
+
 /* --- ImageInfo: image_count, pixel_coverage ------------------------------------------- */
 
 /* Counts and pixel areas of the base64 GIF, PNG and JPEG leaves, by type; the last

@@ -53,6 +53,10 @@ int	mw_eval_image_count(const struct mw_scan_ctx *ctx, const struct mw_eval_args
 int	mw_eval_pixel_coverage(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 /* BodyEval */
+int	mw_eval_multipart_alternative_difference(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_multipart_alternative_difference_count(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 int	mw_eval_check_body_length(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 /* HTMLEval */

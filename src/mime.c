@@ -736,6 +736,7 @@ text_leaf(struct mw_mime *mm, GMimePart *part, struct mw_mime_part *p, bool for_
 	char meta[48];
 	const char *cs = p->charset;
 	bool html = strcmp(p->type, "text/html") == 0;
+	size_t before;
 	int rc = -1;
 
 	mw_buf_init(&dec, mm->lim.max_part_decoded);
@@ -780,8 +781,10 @@ text_leaf(struct mw_mime *mm, GMimePart *part, struct mw_mime_part *p, bool for_
 		rc = 0;
 		goto out;
 	}
+	before = mm->text.len;
 	if (html) {
 		uc.flags = MW_URI_FROM_HTML;
+		p->html_index = (int)mm->html.sa_nparts;
 		if (mw_html_render(utf8.data, utf8.len, &rendered, &mm->html, html_uri, &uc) < 0)
 			goto out;
 		if (rendered.truncated)
@@ -795,6 +798,10 @@ text_leaf(struct mw_mime *mm, GMimePart *part, struct mw_mime_part *p, bool for_
 		    add_body_text(mm, utf8.data, utf8.len) < 0)
 			goto out;
 	}
+	/* add_body_text puts "\n" between parts */
+	p->text_off = before + (before > 0);
+	p->text_len = mm->text.len > p->text_off ? mm->text.len - p->text_off : 0;
+	p->rendered = true;
 	rc = 0;
 out:
 	mw_buf_free(&dec);
@@ -815,6 +822,7 @@ new_part(struct mw_mime *mm, const char *id, unsigned depth)
 	if ((p->id = strdup(id)) == NULL)
 		return NULL;
 	p->depth = depth;
+	p->html_index = -1;
 	mm->nparts++;
 	return p;
 }
@@ -1298,7 +1306,7 @@ build(struct mw_mime *mm, const struct mw_message *m)
 			break;
 	if (build_body(mm, subj && i < mm->nhdr ? mm->hdr_decoded[i] : NULL) < 0)
 		return -1;
-	mw_buf_free(&mm->text);
+	/* mm->text is kept: each part's rendered text (mw_mime_part_rendered) */
 	if (lines_finish(&mm->body, &mm->views.body, &mm->views.nbody) < 0 ||
 	    lines_finish(&mm->rawbody, &mm->views.rawbody, &mm->views.nrawbody) < 0)
 		return -1;
@@ -1415,6 +1423,22 @@ mw_mime_addresses(const struct mw_message *m, const char *name, size_t *n)
 			return *n ? m->mime->addrs[i].v : NULL;
 		}
 	return NULL;
+}
+
+const char *
+mw_mime_part_rendered(const struct mw_message *m, size_t i, size_t *len)
+{
+	const struct mw_mime *mm = m->mime;
+	const struct mw_mime_part *p;
+
+	*len = 0;
+	if (mm == NULL || i >= mm->nparts || !(p = &mm->parts[i])->rendered)
+		return NULL;
+	if (p->text_len == 0 || mm->text.data == NULL ||
+	    p->text_off + p->text_len > mm->text.len)
+		return "";
+	*len = p->text_len;
+	return mm->text.data + p->text_off;
 }
 
 const struct mw_html_facts *

@@ -97,6 +97,12 @@ struct mw_mime_part {
 	 * mw_mime_part_header() answers from the message). */
 	struct mw_mime_hdr *hdrs;
 	size_t	 nhdrs;
+	/* Where this text/plain or text/html leaf's rendered text lies in the
+	 * message's rendered text (mw_mime_part_rendered); rendered = it has some. */
+	size_t	 text_off, text_len;
+	bool	 rendered;
+	int	 html_index;		/* its place among the HTML parts rendered
+					 * (mw_html_facts.sa_part), -1 if not HTML */
 };
 
 #define MW_MIME_PART_HDRS 64
@@ -105,6 +111,10 @@ struct mw_mime_part {
  * when the part has none (SpamAssassin's get_header / raw_header on a part). */
 const char *mw_mime_part_header(const struct mw_message *m, size_t i, const char *name,
 	    bool raw);
+
+/* The rendered text (UTF-8; HTML as a reader sees it) of text leaf i, as the body
+ * view was made from it; NULL when the part was not rendered.  Owned by the model. */
+const char *mw_mime_part_rendered(const struct mw_message *m, size_t i, size_t *len);
 
 struct mw_mime_address {
 	char	*name;			/* display name, decoded UTF-8, or NULL */

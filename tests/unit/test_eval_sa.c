@@ -93,6 +93,9 @@ struct ecase {
 #define LOWER_220 "this is a quiet message about the weather and the garden, " \
 	"this is a quiet message about the weather and the garden, this is a quiet " \
 	"message about the weather and the garden, this is a quiet message about it. ok"
+#define ALT(text, html) "MIME-Version: 1.0\nContent-Type: multipart/alternative; " \
+	"boundary=\"b\"\n\n--b\nContent-Type: text/plain\n\n" text "\n--b\n" \
+	"Content-Type: text/html\n\n" html "\n--b--\n"
 #define IMG_PART(type, b64) "--b\nContent-Type: " type "\nContent-Transfer-Encoding: " \
 	"base64\n\n" b64 "\n"
 #define GIF_300x200 "R0lGODlhLAHIAPcAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -435,6 +438,34 @@ static const struct ecase cases[] = {
 	  "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=\"b\"\n\n--b\n"
 	  "Content-Type: text/plain\n\n" CAPS_220 "\n--b\nContent-Type: text/plain; "
 	  "charset=koi8-r\n\nx\n--b--\n", 0 },
+	/* multipart_alternative_difference: HTML words the text alternative lacks */
+	{ "multipart_alternative_difference", { "99", "100" }, NULL,
+	  ALT("hello there friend", "<p>hello there friend</p>"), 0 },
+	{ "multipart_alternative_difference", { "99", "100" }, NULL,
+	  ALT("nothing alike", "<p>buy cheap pills now</p>"), 1 },
+	{ "multipart_alternative_difference", { "40", "60" }, NULL,	/* 2 of 4 missing */
+	  ALT("buy pills", "<p>buy cheap pills now</p>"), 1 },
+	{ "multipart_alternative_difference", { "40", "60" }, NULL,	/* "buy" twice */
+	  ALT("buy cheap pills now", "<p>buy buy cheap pills now</p>"), 0 },
+	{ "multipart_alternative_difference", { "20", "30" }, NULL,	/* "buy" x2 once */
+	  ALT("buy cheap pills now", "<p>buy buy cheap pills now</p>"), 1 },
+	{ "multipart_alternative_difference", { "20", "30" }, NULL,	/* 1 of 4 */
+	  ALT("buy buy cheap pills", "<p>buy buy cheap pills now</p>"), 1 },
+	{ "multipart_alternative_difference", { "0", "undef" }, NULL,	/* min 0: any */
+	  ALT("hello", "<p>hello</p>"), 1 },
+	{ "multipart_alternative_difference", { "99", "100" }, NULL,	/* punctuation only */
+	  ALT("hello hello", "<p>hello -- ** hello</p>"), 0 },
+	{ "multipart_alternative_difference", { "99", "100" }, NULL,	/* an image only */
+	  ALT("see the picture", "<img src=\"cid:x\">"), 1 },
+	{ "multipart_alternative_difference", { "99", "100" }, NULL,	/* no alternative */
+	  "Content-Type: text/html\n\n<p>buy cheap pills now</p>\n", 0 },
+	/* multipart_alternative_difference_count(ratio, minhtml) */
+	{ "multipart_alternative_difference_count", { "3", "1" }, NULL,	/* 8 / 2 words */
+	  ALT("one two three four five six seven eight", "<p>one two</p>"), 1 },
+	{ "multipart_alternative_difference_count", { "3", "1" }, NULL,	/* 3 / 2 */
+	  ALT("one two three", "<p>one two</p>"), 0 },
+	{ "multipart_alternative_difference_count", { "3", "1" }, NULL,	/* 1 HTML word */
+	  ALT("one two three four five six seven eight", "<p>one</p>"), 0 },
 	/* image_count / pixel_coverage (ImageInfo): base64 GIF, PNG and JPEG parts */
 	{ "image_count", { "gif", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 1 },
 	{ "image_count", { "gif", "2" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
