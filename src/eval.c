@@ -61,6 +61,9 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "multipart_alternative_difference", mw_eval_multipart_alternative_difference },
 	{ "multipart_alternative_difference_count",
 	  mw_eval_multipart_alternative_difference_count },
+	{ "check_for_faraway_charset", mw_eval_check_for_faraway_charset },
+	{ "check_for_faraway_charset_in_headers", mw_eval_check_for_faraway_charset_in_headers },
+	{ "html_charset_faraway", mw_eval_html_charset_faraway },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

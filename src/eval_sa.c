@@ -33,6 +33,10 @@
 
 static int re_match(const char *re, const char *s);
 static int re_match_once(const char *re, const char *s);
+struct mw_eval_sa_conf;
+static const struct mw_eval_sa_conf *eval_conf(const struct mw_scan_ctx *ctx);
+static bool locales_all(const struct mw_eval_sa_conf *c);
+static bool charset_ok(const struct mw_eval_sa_conf *c, const char *cs, size_t len);
 
 /* A numeric argument; "undef" (SpamAssassin's open bound) gives *undef = true. */
 static double
@@ -1511,8 +1515,22 @@ mw_eval_check_for_mime(const struct mw_scan_ctx *ctx, const struct mw_eval_args 
 		}
 		return 0;
 	}
+	if (strcmp(t, "mime_faraway_charset") == 0) {
+		const struct mw_eval_sa_conf *c = eval_conf(ctx);
+
+		if (locales_all(c))
+			return 0;
+		for (i = 0; i < n; i++) {
+			const char *cs = p[i].charset;
+
+			if (cs != NULL && cs[strcspn(cs, "abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ")] != '\0' && !charset_ok(c, cs, strlen(cs)))
+				return 1;
+		}
+		return 0;
+	}
 	if (strcmp(t, "mime_qp_long_line") != 0 && strcmp(t, "mime_qp_count") != 0)
-		return -1;	/* faraway charsets, unicode ratios ...: not kept */
+		return -1;	/* unicode ratios ...: not kept */
 	for (i = 0; i < n; i++) {
 		if (p[i].is_multipart || p[i].is_message || p[i].encoding == NULL ||
 		    strcmp(p[i].encoding, "quoted-printable") != 0)
@@ -2162,6 +2180,7 @@ struct mw_eval_sa_conf {
 	struct strv domains;	/* exact, lower-case */
 	struct strv wild;	/* with '*' (no dot) or '?' (any one char) */
 	struct strv welcome;	/* addresses or domains never counted as freemail */
+	char	*ok_locales;	/* the last ok_locales line; NULL = "all" */
 };
 
 static int
@@ -2213,14 +2232,24 @@ int
 mw_eval_sa_conf_line(struct mw_eval_sa_conf **confp, const char *key, const char *val)
 {
 	bool domains = strcmp(key, "freemail_domains") == 0;
+	bool locales = strcmp(key, "ok_locales") == 0;
 	struct mw_eval_sa_conf *c = *confp;
 	const char *p = val;
 
-	if (!domains && strcmp(key, "freemail_welcomelist") != 0 &&
+	if (!domains && !locales && strcmp(key, "freemail_welcomelist") != 0 &&
 	    strcmp(key, "freemail_whitelist") != 0)
 		return 0;
 	if (c == NULL && (c = *confp = calloc(1, sizeof(*c))) == NULL)
 		return -1;
+	if (locales) {		/* a string setting: the last line wins */
+		char *v = strdup(val);
+
+		if (v == NULL)
+			return -1;
+		free(c->ok_locales);
+		c->ok_locales = v;
+		return 1;
+	}
 	while (*p != '\0') {
 		const char *w;
 		size_t n, i;
@@ -2258,6 +2287,7 @@ mw_eval_sa_conf_free(struct mw_eval_sa_conf *c)
 	strv_free(&c->domains);
 	strv_free(&c->wild);
 	strv_free(&c->welcome);
+	free(c->ok_locales);
 	free(c);
 }
 
@@ -2403,6 +2433,34 @@ re_run(const pcre2_code *code, const char *s)
 	rc = pcre2_match(code, (PCRE2_SPTR)s, strlen(s), 0, 0, md, NULL);
 	pcre2_match_data_free(md);
 	return rc >= 0;
+}
+
+/* The compiled code of a pattern kept for the process, or NULL (does not compile,
+ * the table is full, or ENOMEM). */
+static const pcre2_code *
+re_cached(const char *re)
+{
+	const pcre2_code *code = NULL;
+	size_t i;
+
+	if (pthread_mutex_lock(&re_cache_lock) != 0)
+		return NULL;
+	for (i = 0; i < re_cache_n; i++)
+		if (strcmp(re_cache[i].pat, re) == 0) {
+			code = re_cache[i].code;
+			break;
+		}
+	if (i == re_cache_n && re_cache_n < RE_CACHE_MAX) {
+		char *pat = strdup(re);
+
+		if (pat != NULL) {
+			re_cache[re_cache_n].pat = pat;
+			code = re_cache[re_cache_n].code = re_compile(re, 0, true);
+			re_cache_n++;
+		}
+	}
+	(void)pthread_mutex_unlock(&re_cache_lock);
+	return code;
 }
 
 /* s =~ /re/ with re compiled once; -1 when it does not compile (or ENOMEM). */
@@ -2972,4 +3030,210 @@ mw_eval_check_illegal_chars(const struct mw_scan_ctx *ctx, const struct mw_eval_
 		illegal--;
 	rc = len > 0 && (double)illegal / (double)len >= ratio && (long)illegal >= count;
 	return rc;
+}
+
+/* --- ok_locales: the faraway charset tests ------------------------------------------------ */
+
+/* Charsets each locale may use (beyond the Latin ones always allowed), as
+ * SpamAssassin's Locales table lists them, names upper-cased without punctuation. */
+static const struct { const char *locale, *charsets; } locale_charsets[] = {
+	{ "ja", " EUCJP JISX020119760 JISX020819830 JISX020819900 JISX020819970 "
+	  "JISX021219900 JISX021320001 JISX021320002 SHIFT_JIS SHIFTJIS ISO2022JP SJIS JIS7 "
+	  "JISX0201 JISX0208 JISX0212 " },
+	{ "ko", " EUCKR KSC56011987 " },
+	{ "ru", " KOI8R KOI8U KOI8T ISOIR111 CP1251 GEORGIANPS PT154 CP866 " },
+	{ "ka", " KOI8R KOI8U KOI8T ISOIR111 CP1251 GEORGIANPS PT154 CP866 " },
+	{ "tg", " KOI8R KOI8U KOI8T ISOIR111 CP1251 GEORGIANPS PT154 CP866 " },
+	{ "be", " KOI8R KOI8U KOI8T ISOIR111 CP1251 GEORGIANPS PT154 CP866 " },
+	{ "uk", " KOI8R KOI8U KOI8T ISOIR111 CP1251 GEORGIANPS PT154 CP866 " },
+	{ "bg", " KOI8R KOI8U KOI8T ISOIR111 CP1251 GEORGIANPS PT154 CP866 " },
+	{ "th", " TIS620 " },
+	{ "zh", " GB1988 GB2312 GB231219800 GB18030 GBK BIG5HKSCS BIG5 EUCTW ISO2022CN " },
+};
+
+/* ok_locales is "all" (the default, and Debian's): every charset is fine.  The
+ * locale SpamAssassin adds from its own environment (LANG...) is not added here. */
+static bool
+locales_all(const struct mw_eval_sa_conf *c)
+{
+	const char *p;
+
+	if (c == NULL || c->ok_locales == NULL)
+		return true;
+	for (p = c->ok_locales; *p != '\0'; ) {
+		size_t n;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		n = strcspn(p, " \t\r\n\f\v");
+		if (n == 3 && strncmp(p, "all", 3) == 0)
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* Locales::is_charset_ok_for_locales */
+static bool
+charset_ok(const struct mw_eval_sa_conf *c, const char *cs, size_t len)
+{
+	char u[128], key[132];
+	size_t n = 0, i, k;
+	const char *p;
+
+	for (i = 0; i < len && n + 1 < sizeof(u); i++)
+		if (isalnum((unsigned char)cs[i]))
+			u[n++] = (char)toupper((unsigned char)cs[i]);
+	u[n] = '\0';
+	p = u;
+	if (strncmp(p, "3D", 2) == 0)	/* "=3D" left by quoted-printable */
+		p += 2;
+	if (strcmp(p, "USASCII") == 0 || strcmp(p, "ASCII") == 0 ||
+	    strncmp(p, "ISO8859", 7) == 0 || strncmp(p, "ISO10646", 8) == 0 ||
+	    strncmp(p, "UTF", 3) == 0 || strncmp(p, "UCS", 3) == 0 ||
+	    strncmp(p, "CP125", 5) == 0 || strncmp(p, "WINDOWS", 7) == 0 ||
+	    strcmp(p, "IBM852") == 0 || strncmp(p, "UNICODE11UTF7", 13) == 0 ||
+	    strncmp(p, "UNICODE11UTF8", 13) == 0 || strcmp(p, "XUNKNOWN") == 0 ||
+	    strcmp(p, "ISO") == 0)
+		return true;
+	snprintf(key, sizeof(key), " %s ", p);
+	for (p = c->ok_locales; *p != '\0'; ) {
+		char loc[3];
+		size_t w;
+
+		while (isspace((unsigned char)*p))
+			p++;
+		if ((w = strcspn(p, " \t\r\n\f\v")) == 0)
+			break;
+		/* "C" is English; "zh_TW" is "zh" */
+		if (w == 1 && *p == 'C')
+			snprintf(loc, sizeof(loc), "en");
+		else if (w >= 2 && islower((unsigned char)p[0]) && islower((unsigned char)p[1]))
+			snprintf(loc, sizeof(loc), "%c%c", p[0], p[1]);
+		else
+			loc[0] = '\0';
+		for (k = 0; loc[0] != '\0' && k < sizeof(locale_charsets) /
+		    sizeof(locale_charsets[0]); k++)
+			if (strcmp(locale_charsets[k].locale, loc) == 0 && n > 0 &&
+			    strstr(locale_charsets[k].charsets, key) != NULL)
+				return true;
+		p += w;
+	}
+	return false;
+}
+
+/* check_for_faraway_charset_in_headers(): an encoded word in From or Subject names
+ * a charset outside ok_locales. */
+int
+mw_eval_check_for_faraway_charset_in_headers(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	static const char *const fields[] = { "From", "Subject" };
+	const struct mw_eval_sa_conf *c = eval_conf(ctx);
+	const pcre2_code *re;
+	pcre2_match_data *md;
+	size_t k;
+	int rc = 0;
+
+	(void)args;
+	if (locales_all(c))
+		return 0;
+	if ((re = re_cached("=\\?(.+?)\\?.\\?.*?\\?=")) == NULL ||
+	    (md = pcre2_match_data_create(2, NULL)) == NULL)
+		return -1;
+	for (k = 0; k < 2 && rc == 0; k++) {
+		size_t len = 0, off = 0;
+		char *raw = raw_text(&ctx->msg, fields[k], &len);
+
+		while (raw != NULL && off < len && pcre2_match(re, (PCRE2_SPTR)raw, len, off, 0, md,
+		    NULL) >= 2) {
+			PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+
+			if (!charset_ok(c, raw + ov[2], ov[3] - ov[2])) {
+				rc = 1;
+				break;
+			}
+			off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
+		}
+		free(raw);
+	}
+	pcre2_match_data_free(md);
+	return rc;
+}
+
+/* check_for_faraway_charset(): the message's Content-Type charset is outside
+ * ok_locales and most of the body's characters are not ASCII. */
+int
+mw_eval_check_for_faraway_charset(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct mw_eval_sa_conf *c = eval_conf(ctx);
+	const struct mw_header *h;
+	const struct mw_views *v;
+	unsigned long long hi = 0, all = 0;
+	char cs[128];
+	size_t i, j;
+
+	(void)args;
+	if (locales_all(c))
+		return 0;
+	if ((h = mw_message_header(&ctx->msg, "Content-Type", 0)) == NULL)
+		return 0;
+	ct_charset(h->value, cs, sizeof(cs));
+	if (cs[0] == '\0' || charset_ok(c, cs, strlen(cs)))
+		return 0;
+	if (ctx->msg.mime == NULL || (v = mw_mime_views(&ctx->msg)) == NULL)
+		return -1;
+	/* characters of the body paragraphs joined with "\n" */
+	for (i = 0; i < v->nbody; i++) {
+		all += i > 0;
+		for (j = 0; j < v->body[i].len; j++) {
+			unsigned char ch = (unsigned char)v->body[i].s[j];
+
+			if ((ch & 0xc0) == 0x80)
+				continue;
+			all++;
+			hi += ch >= 0x80;
+		}
+	}
+	return all - hi <= hi && hi > 3;
+}
+
+/* html_charset_faraway(): in some HTML part, the charsets its <meta> tags name are
+ * at least as often outside ok_locales as inside. */
+int
+mw_eval_html_charset_faraway(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_eval_sa_conf *c = eval_conf(ctx);
+	const struct mw_html_sa_part *p;
+	size_t n, i;
+	bool all;
+
+	(void)args;
+	if (locales_all(c))
+		return 0;
+	p = html_parts(ctx, &n, &all);
+	for (i = 0; i < n; i++) {
+		const char *s = p[i].charsets;
+		unsigned ok = 0, bad = 0;
+
+		if (p[i].charsets_cut)
+			all = false;
+		while (*s != '\0') {
+			size_t w;
+
+			while (*s == ' ')
+				s++;
+			if ((w = strcspn(s, " ")) == 0)
+				break;
+			if (charset_ok(c, s, w))
+				ok++;
+			else
+				bad++;
+			s += w;
+		}
+		if (bad > 0 && bad >= ok)
+			return 1;
+	}
+	return all ? 0 : -1;
 }

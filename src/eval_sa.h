@@ -48,6 +48,12 @@ int	mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_uppercase(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_for_faraway_charset(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_for_faraway_charset_in_headers(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_html_charset_faraway(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 /* ImageInfo */
 int	mw_eval_image_count(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args);
 int	mw_eval_pixel_coverage(const struct mw_scan_ctx *ctx,

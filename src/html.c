@@ -1312,6 +1312,55 @@ sa_styles_text(const char *tag)
 	return false;
 }
 
+/* <meta http-equiv="Content-Type" content="...; charset=x">: x (up to a quote) is
+ * added to the part's charsets, as HTML.pm collects them. */
+static void
+sa_meta_charset(struct mw_html_sa_part *p, const struct sa_attrs *at)
+{
+	const char *he, *c;
+	size_t hel, cl, i, used, n;
+
+	if (!sa_attr(at, "http-equiv", &he, &hel) || !sa_attr(at, "content", &c, &cl))
+		return;
+	for (i = 0; i + 12 <= hel; i++)
+		if (strncasecmp(he + i, "content-type", 12) == 0)
+			break;
+	if (i + 12 > hel)
+		return;
+	/* \bcharset\s*=\s*["']?([^"']+) */
+	for (i = 0; i + 7 <= cl; i++) {
+		size_t j;
+
+		if (strncasecmp(c + i, "charset", 7) != 0 ||
+		    (i > 0 && (isalnum((unsigned char)c[i - 1]) || c[i - 1] == '_')))
+			continue;
+		j = i + 7;
+		while (j < cl && isspace((unsigned char)c[j]))
+			j++;
+		if (j >= cl || c[j] != '=')
+			continue;
+		j++;
+		while (j < cl && isspace((unsigned char)c[j]))
+			j++;
+		if (j < cl && (c[j] == '"' || c[j] == '\''))
+			j++;
+		for (n = 0; j + n < cl && c[j + n] != '"' && c[j + n] != '\''; n++)
+			;
+		if (n == 0)
+			continue;
+		used = strlen(p->charsets);
+		if (used + (used > 0) + n >= sizeof(p->charsets)) {
+			p->charsets_cut = true;
+			return;
+		}
+		if (used > 0)
+			p->charsets[used++] = ' ';
+		memcpy(p->charsets + used, c + j, n);
+		p->charsets[used + n] = '\0';
+		return;
+	}
+}
+
 static void
 sa_tag(struct sa_pass *sp, const char *tag, const struct sa_attrs *at, bool start)
 {
@@ -1367,6 +1416,8 @@ sa_tag(struct sa_pass *sp, const char *tag, const struct sa_attrs *at, bool star
 		}
 		if (strcmp(tag, "object") == 0 || strcmp(tag, "embed") == 0)
 			sp->t->embeds = true;
+		if (strcmp(tag, "meta") == 0 && sp->p != NULL)
+			sa_meta_charset(sp->p, at);
 		if (strcmp(tag, "img") == 0 && sp->in_a > 0)
 			sa_texts_add(&sp->f->sa_anchor, "<img>\n", 6);
 		if (strcmp(tag, "a") == 0)

@@ -40,6 +40,10 @@ struct mw_html_sa_part {
 	size_t	 non_space_len;		/* rendered characters that are not white space */
 	size_t	 ntags;
 	bool	 tags_overflow;		/* more distinct names than MW_HTML_SA_TAGS */
+	/* charsets named by <meta http-equiv="Content-Type" content="...charset=x">,
+	 * space-separated; charsets_cut: some did not fit */
+	char	 charsets[128];
+	bool	 charsets_cut;
 	struct mw_html_sa_tag tag[MW_HTML_SA_TAGS];
 };
 

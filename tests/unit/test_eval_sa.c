@@ -338,7 +338,9 @@ static const struct ecase cases[] = {
 	  "a=3Db=E9\n", 0 },
 	{ "check_for_mime", { "mime_qp_count" }, NULL,	/* trailing encoded spaces are fine */
 	  "Content-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\nab=20=20\n", 0 },
-	{ "check_for_mime", { "mime_faraway_charset" }, NULL,
+	{ "check_for_mime", { "mime_faraway_charset" }, NULL,	/* ok_locales all */
+	  "Content-Type: text/plain; charset=koi8-r\n\nx\n", 0 },
+	{ "check_for_mime", { "mime_text_unicode_ratio" }, NULL,	/* not kept */
 	  "Content-Type: text/plain\n\nx\n", -1 },
 	/* check_base64_length: the longest base64 line, newline included */
 	{ "check_base64_length", { "79" }, NULL,
@@ -749,6 +751,95 @@ test_freemail_evals(void **state)
 	mw_diag_free(&diag);
 }
 
+/* --- ok_locales: the faraway charset tests ------------------------------------------ */
+
+static int
+run_rule(const struct mw_ruleset *rs, const char *rule, const char *msg)
+{
+	const struct mw_rule *r = mw_rules_find(rs, rule);
+	struct mw_generation g;
+	struct mw_scan_ctx ctx;
+	struct mw_limits lim = { .max_header_count = 100, .max_header_size = 65536 };
+	struct mw_mime_limits mlim;
+	struct mw_eval_args a;
+	int got;
+
+	assert_non_null(r);
+	assert_non_null(r->native);
+	memset(&g, 0, sizeof(g));
+	g.rules = (struct mw_ruleset *)rs;
+	a.argc = r->eval_argc;
+	a.argv = (const char *const *)r->eval_argv;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.gen = &g;
+	mw_message_init(&ctx.msg);
+	mw_mime_limits_default(&mlim);
+	assert_int_equal(mw_message_parse(&ctx.msg, msg, strlen(msg), &lim), 0);
+	assert_int_equal(mw_mime_build(&ctx.msg, &mlim), 0);
+	got = r->native(&ctx, &a);
+	mw_mime_free(&ctx.msg);
+	mw_message_free(&ctx.msg);
+	return got;
+}
+
+#define FARAWAY_RULES \
+	"header FA_HDR eval:check_for_faraway_charset_in_headers()\n" \
+	"body FA_BODY eval:check_for_faraway_charset()\n" \
+	"body FA_HTML eval:html_charset_faraway()\n" \
+	"rawbody FA_MIME eval:check_for_mime('mime_faraway_charset')\n"
+/* "Privet mir" in KOI8-R */
+#define KOI8_TEXT "\xf0\xd2\xc9\xd7\xc5\xd4 \xcd\xc9\xd2"
+
+static void
+test_faraway(void **state)
+{
+	static const struct { const char *locales, *rule, *msg; int want; } fc[] = {
+		{ "en", "FA_HDR", "Subject: =?koi8-r?B?8NLJ18XU?=\n\nx\n", 1 },
+		{ "en", "FA_HDR", "Subject: =?iso-8859-1?Q?caf=E9?=\n\nx\n", 0 },
+		{ "en", "FA_HDR", "From: =?utf-8?Q?Jos=C3=A9?= <j@example.com>\n\nx\n", 0 },
+		{ "ru", "FA_HDR", "Subject: =?koi8-r?B?8NLJ18XU?=\n\nx\n", 0 },
+		{ "en ru_RU.KOI8-R", "FA_HDR", "Subject: =?KOI8-R?B?8NLJ18XU?=\n\nx\n", 0 },
+		{ "all", "FA_HDR", "Subject: =?koi8-r?B?8NLJ18XU?=\n\nx\n", 0 },
+		{ NULL, "FA_HDR", "Subject: =?koi8-r?B?8NLJ18XU?=\n\nx\n", 0 },
+		{ "en", "FA_BODY", "Content-Type: text/plain; charset=koi8-r\n\n" KOI8_TEXT "\n", 1 },
+		{ "en", "FA_BODY", "Content-Type: text/plain; charset=koi8-r\n\n"
+		  "mostly plain text " KOI8_TEXT "\n", 0 },
+		{ "en", "FA_BODY", "Content-Type: text/plain; charset=\"windows-1251\"\n\n"
+		  KOI8_TEXT "\n", 0 },
+		{ "en", "FA_HTML", "Content-Type: text/html\n\n<meta http-equiv=\"Content-Type\" "
+		  "content=\"text/html; charset=big5\"><p>x</p>\n", 1 },
+		{ "zh", "FA_HTML", "Content-Type: text/html\n\n<meta http-equiv=\"Content-Type\" "
+		  "content=\"text/html; charset=big5\"><p>x</p>\n", 0 },
+		{ "en", "FA_HTML", "Content-Type: text/html\n\n<meta http-equiv=\"Content-Type\" "
+		  "content=\"text/html; charset=windows-1252\"><p>x</p>\n", 0 },
+		{ "en", "FA_MIME", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+		  "--b\nContent-Type: text/plain; charset=euc-kr\n\nx\n--b--\n", 1 },
+		{ "ko", "FA_MIME", "MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n"
+		  "--b\nContent-Type: text/plain; charset=euc-kr\n\nx\n--b--\n", 0 },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(fc) / sizeof(fc[0]); i++) {
+		char cf[512];
+		struct mw_diag diag;
+		struct mw_ruleset *rs;
+		int got;
+
+		snprintf(cf, sizeof(cf), "%s%s%s" FARAWAY_RULES, fc[i].locales ? "ok_locales " : "",
+		    fc[i].locales ? fc[i].locales : "", fc[i].locales ? "\n" : "");
+		mw_diag_init(&diag);
+		rs = mw_rules_load_string("faraway.cf", cf, strlen(cf), 0, &diag);
+		assert_non_null(rs);
+		got = run_rule(rs, fc[i].rule, fc[i].msg);
+		mw_rules_free(rs);
+		mw_diag_free(&diag);
+		if (got != fc[i].want)
+			fail_msg("case %zu %s (ok_locales %s): got %d, want %d", i, fc[i].rule,
+			    fc[i].locales ? fc[i].locales : "-", got, fc[i].want);
+	}
+}
+
 int
 main(void)
 {
@@ -758,6 +849,7 @@ main(void)
 		cmocka_unit_test(test_html_unknown),
 		cmocka_unit_test(test_freemail_lists),
 		cmocka_unit_test(test_freemail_evals),
+		cmocka_unit_test(test_faraway),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
