@@ -8,14 +8,12 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "perlre.h"		/* PCRE2_CODE_UNIT_WIDTH */
-#include <pcre2.h>
+#include "rxtab.h"
 
 #include "eval_relays.h"
 #include "generation.h"
@@ -39,7 +37,7 @@ enum rx {
 	RX_AOL_VIA, RX_AOL_ID, RX_COUNT
 };
 
-static const struct { enum rx id; const char *re; unsigned opt; } rx_src[] = {
+static const struct mw_rxtab_src rx_src[] = {
 	{ RX_NUMERIC_HELO, "\\bhelo=(" MW_RELAY_V4_RE ")(?=[\\x00-\\x20,;\\[()<>]|\\z)",
 	    PCRE2_CASELESS },
 	{ RX_DOTCOM_HELO, "(?:\\.|^)(?:lycos\\.com|lycos\\.co\\.uk|hotmail\\.com|localhost\\.com|"
@@ -86,26 +84,7 @@ static const struct { enum rx id; const char *re; unsigned opt; } rx_src[] = {
 };
 
 static pcre2_code *rx_code[RX_COUNT];
-static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
-static bool rx_ok;
-
-static void
-rx_compile(void)
-{
-	size_t i;
-	int ec;
-	PCRE2_SIZE eo;
-
-	rx_ok = true;
-	for (i = 0; i < sizeof(rx_src) / sizeof(rx_src[0]); i++) {
-		rx_code[rx_src[i].id] = pcre2_compile((PCRE2_SPTR)rx_src[i].re,
-		    PCRE2_ZERO_TERMINATED, rx_src[i].opt, &ec, &eo, NULL);
-		if (rx_code[rx_src[i].id] == NULL)
-			rx_ok = false;
-		else
-			(void)pcre2_jit_compile(rx_code[rx_src[i].id], PCRE2_JIT_COMPLETE);
-	}
-}
+static struct mw_rxtab rx_table = MW_RXTAB_INIT(rx_src, rx_code);
 
 /* s =~ rx; capture 1 into cap when asked.  -1 when the matcher cannot run. */
 static int
@@ -114,7 +93,7 @@ rx(enum rx id, const char *s, char *cap, size_t caplen)
 	pcre2_match_data *md;
 	int rc;
 
-	if (pthread_once(&rx_once, rx_compile) != 0 || !rx_ok)
+	if (!mw_rxtab_ready(&rx_table))
 		return -1;
 	if ((md = pcre2_match_data_create(4, NULL)) == NULL)
 		return -1;

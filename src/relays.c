@@ -13,14 +13,12 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "perlre.h"		/* PCRE2_CODE_UNIT_WIDTH */
-#include <pcre2.h>
+#include "rxtab.h"
 
 #include "relays.h"
 
@@ -76,7 +74,7 @@ enum rx {
 	RX_COUNT
 };
 
-static const struct { enum rx id; const char *re; unsigned opt; } rx_src[] = {
+static const struct mw_rxtab_src rx_src[] = {
 	{ RX_FROM_BY_SEMI, "^from (\\S+) by [^\\s;]+ ?;", PCRE2_CASELESS },
 	{ RX_DATE, "[\\s;]+(?:(?:Mon|T(?:ue|hu)|Wed|Fri|S(?:at|un)), )?\\d+ "
 	    "(?:J(?:an|u[nl])|Feb|Ma[ry]|A(?:pr|ug)|Sep|Oct|Nov|Dec) \\d+ \\d+:\\d+(?::\\d+)? \\S+$", 0 },
@@ -236,32 +234,7 @@ static const struct { enum rx id; const char *re; unsigned opt; } rx_src[] = {
 };
 
 static pcre2_code *rx_code[RX_COUNT];
-static pthread_once_t rx_once = PTHREAD_ONCE_INIT;
-static int rx_failed;
-
-static void
-rx_compile(void)
-{
-	size_t i;
-	int ec;
-	PCRE2_SIZE eo;
-
-	for (i = 0; i < sizeof(rx_src) / sizeof(rx_src[0]); i++) {
-		pcre2_code *c = pcre2_compile((PCRE2_SPTR)rx_src[i].re, PCRE2_ZERO_TERMINATED,
-		    rx_src[i].opt, &ec, &eo, NULL);
-
-		if (c == NULL) {
-			/* a bug in the table, not in the input: every later call fails */
-			rx_failed = 1;
-			continue;
-		}
-		(void)pcre2_jit_compile(c, PCRE2_JIT_COMPLETE);
-		rx_code[rx_src[i].id] = c;
-	}
-	for (i = 0; i < RX_COUNT; i++)
-		if (rx_code[i] == NULL)
-			rx_failed = 1;
-}
+static struct mw_rxtab rx_table = MW_RXTAB_INIT(rx_src, rx_code);
 
 /* --- matching on one field --------------------------------------------------------- */
 
@@ -1025,7 +998,7 @@ mw_relay_parse(const char *value, size_t len, struct mw_relay *rl, bool *fetch)
 	int rc;
 
 	*fetch = false;
-	if (pthread_once(&rx_once, rx_compile) != 0 || rx_failed)
+	if (!mw_rxtab_ready(&rx_table))
 		return -1;
 	if (len > 4096)
 		len = 4096;	/* no real field is longer; bounds the regex work */
@@ -1512,7 +1485,7 @@ mw_relays_build(struct mw_relays *r, const struct mw_message *m,
 
 	memset(r, 0, sizeof(*r));
 	r->last_trusted_relay_index = r->last_internal_relay_index = -1;
-	if (pthread_once(&rx_once, rx_compile) != 0 || rx_failed)
+	if (!mw_rxtab_ready(&rx_table))
 		return -1;
 	/* SpamAssassin: one list configured stands for the other */
 	if (configured_t && !configured_i)
