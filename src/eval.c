@@ -64,6 +64,12 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_for_faraway_charset", mw_eval_check_for_faraway_charset },
 	{ "check_for_faraway_charset_in_headers", mw_eval_check_for_faraway_charset_in_headers },
 	{ "html_charset_faraway", mw_eval_html_charset_faraway },
+	{ "check_ratware_name_id", mw_eval_check_ratware_name_id },
+	{ "check_unresolved_template", mw_eval_check_unresolved_template },
+	{ "sorted_recipients", mw_eval_sorted_recipients },
+	{ "html_title_subject_ratio", mw_eval_html_title_subject_ratio },
+	{ "check_abundant_unicode_ratio", mw_eval_check_abundant_unicode_ratio },
+	{ "tvd_vertical_words", mw_eval_tvd_vertical_words },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

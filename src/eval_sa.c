@@ -33,6 +33,9 @@
 
 static int re_match(const char *re, const char *s);
 static int re_match_once(const char *re, const char *s);
+static const pcre2_code *re_cached(const char *re);
+static int re_match_opt(const char *re, uint32_t opt, const char *s);
+static int re_quote(struct mw_buf *b, const char *s);
 struct mw_eval_sa_conf;
 static const struct mw_eval_sa_conf *eval_conf(const struct mw_scan_ctx *ctx);
 static bool locales_all(const struct mw_eval_sa_conf *c);
@@ -70,6 +73,39 @@ joined_values(const struct mw_message *m, const char *name)
 		}
 	*p = '\0';
 	return s;
+}
+
+/* All decoded values of a field joined with "\n" (SpamAssassin's scalar get()).
+ * Caller frees; NULL if absent or ENOMEM. */
+static char *
+joined_decoded(const struct mw_message *m, const char *name)
+{
+	struct mw_buf b;
+	const char *v;
+	size_t nth;
+	char *out;
+
+	mw_buf_init(&b, 1u << 20);
+	for (nth = 0; nth < m->nheaders; nth++) {
+		const struct mw_header *h = mw_message_header(m, name, nth);
+
+		if (h == NULL)
+			break;
+		v = m->mime != NULL ? mw_mime_header_decoded(m, name, nth) : NULL;
+		if (v == NULL)
+			v = h->value;
+		if ((nth > 0 && mw_buf_putc(&b, '\n') < 0) || mw_buf_puts(&b, v) < 0) {
+			mw_buf_free(&b);
+			return NULL;
+		}
+	}
+	if (nth == 0) {
+		mw_buf_free(&b);
+		return NULL;
+	}
+	out = mw_buf_steal(&b);
+	mw_buf_free(&b);
+	return out;
 }
 
 /* Decoded value of the first `name` field, "" when absent (SpamAssassin's get()). */
@@ -963,15 +999,21 @@ mw_eval_subject_is_all_caps(const struct mw_scan_ctx *ctx, const struct mw_eval_
 #define TOCC_SIMILAR_LENGTH	2
 #define TOCC_MAX		256
 
-static double
-tocc_similar(const struct mw_message *m)
+#define TOCC_SORTED_COUNT	7
+
+/* HeaderEval's recipient list: the ToCc addresses (Bcc's too when they are fewer
+ * than five), neighbouring duplicates dropped, at most TOCC_MAX; *na receives the
+ * count. */
+static void
+tocc_addresses(const struct mw_message *m, const char *addr[TOCC_MAX], size_t *na_out)
 {
 	static const char *const fields[] = { "To", "Cc", "Bcc" };
-	const char *in[TOCC_MAX], *addr[TOCC_MAX], *fqhn[TOCC_MAX];
-	size_t nin = 0, na = 0, nf = 0, i, j, k, hits = 0, comb = 0;
+	const char *in[TOCC_MAX];
+	size_t nin = 0, na = 0, i, k;
 
+	*na_out = 0;
 	if (m->mime == NULL)
-		return 0;
+		return;
 	/* ToCc:addr first, Bcc:addr only when that gave fewer than five */
 	for (k = 0; k < 3; k++) {
 		const struct mw_mime_address *a;
@@ -986,11 +1028,21 @@ tocc_similar(const struct mw_message *m)
 	}
 	/* neighbouring duplicates go; an empty address ends the list (Perl's while) */
 	for (i = 0; i < nin && na < TOCC_MAX; i++) {
-		if (in[i][0] == '\0')
+		if (in[i][0] == '\0' || strcmp(in[i], "0") == 0)
 			break;
 		if (na == 0 || strcasecmp(in[i], addr[na - 1]) != 0)
 			addr[na++] = in[i];
 	}
+	*na_out = na;
+}
+
+static double
+tocc_similar(const struct mw_message *m)
+{
+	const char *addr[TOCC_MAX], *fqhn[TOCC_MAX];
+	size_t na = 0, nf = 0, i, j, hits = 0, comb = 0;
+
+	tocc_addresses(m, addr, &na);
 	if (na < TOCC_SIMILAR_COUNT)
 		return 0;
 	/* hosts of the addresses that have an '@' (Perl's map shifts the others) */
@@ -1014,6 +1066,33 @@ tocc_similar(const struct mw_message *m)
 	return (double)hits / (double)comb;
 }
 
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* sorted_recipients(): seven or more recipients, already in sorted order. */
+int
+mw_eval_sorted_recipients(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const char *addr[TOCC_MAX], *sorted[TOCC_MAX];
+	size_t na = 0, i;
+
+	(void)args;
+	if (ctx->msg.mime == NULL)
+		return -1;
+	tocc_addresses(&ctx->msg, addr, &na);
+	if (na < TOCC_SORTED_COUNT)
+		return 0;
+	memcpy(sorted, addr, na * sizeof(addr[0]));
+	qsort(sorted, na, sizeof(sorted[0]), cmp_str);
+	for (i = 0; i < na; i++)	/* the same strings in the same order */
+		if (strcmp(sorted[i], addr[i]) != 0)
+			return 0;
+	return 1;
+}
+
 int
 mw_eval_similar_recipients(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
 {
@@ -1022,6 +1101,104 @@ mw_eval_similar_recipients(const struct mw_scan_ctx *ctx, const struct mw_eval_a
 	double sim = tocc_similar(&ctx->msg);
 
 	return (umin || sim >= min) && (umax || sim < max);
+}
+
+/* check_ratware_name_id(): a Message-Id of 28 capitals, a dot and X, with a From
+ * of the form "Name" <X>. */
+int
+mw_eval_check_ratware_name_id(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	static const char *const idfields[] = {
+		"X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"
+	};
+	const struct mw_message *m = &ctx->msg;
+	const pcre2_code *re = re_cached("<[A-Z]{28}\\.([^>]+?)>");
+	pcre2_match_data *md;
+	struct mw_buf ids, from_re;
+	char *from;
+	size_t i, k;
+	int rc = 0;
+
+	(void)args;
+	if (re == NULL)
+		return -1;
+	/* MESSAGEID: those fields' values, non-empty ones, joined with "\n" */
+	mw_buf_init(&ids, 1u << 20);
+	for (k = 0; k < 4; k++)
+		for (i = 0; i < m->nheaders; i++)
+			if (strcasecmp(m->headers[i].name, idfields[k]) == 0 &&
+			    m->headers[i].value_len > 0 &&
+			    ((ids.len > 0 && mw_buf_putc(&ids, '\n') < 0) ||
+			    mw_buf_append(&ids, m->headers[i].value, m->headers[i].value_len) < 0))
+				rc = -1;
+	if (rc < 0 || ids.len == 0 || (md = pcre2_match_data_create(2, NULL)) == NULL) {
+		mw_buf_free(&ids);
+		return rc;
+	}
+	if (pcre2_match(re, (PCRE2_SPTR)ids.data, ids.len, 0, 0, md, NULL) >= 2) {
+		PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+		char *x = strndup(ids.data + ov[2], ov[3] - ov[2]);
+
+		mw_buf_init(&from_re, 0);
+		from = joined_decoded(m, "From");
+		if (x == NULL || mw_buf_puts(&from_re, "\"[^\"]+\"\\s*<") < 0 ||
+		    re_quote(&from_re, x) < 0 || mw_buf_putc(&from_re, '>') < 0)
+			rc = -1;
+		else if (from != NULL)
+			rc = re_match_once(from_re.data, from);
+		free(x);
+		free(from);
+		mw_buf_free(&from_re);
+	}
+	pcre2_match_data_free(md);
+	mw_buf_free(&ids);
+	return rc;
+}
+
+/* check_unresolved_template(): a header line (name, ": ", decoded value) with a
+ * mail-merge placeholder like %FIRSTNAME, outside the fields where one is normal. */
+int
+mw_eval_check_unresolved_template(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	static const char *const skip[] = {
+		"X-VMS-To", "X-UIDL", "X-Face", "To", "Cc", "From", "Subject", "References",
+		"In-Reply-To", "Message-Id", "X-Message-Id", "Resent-Message-Id",
+		"X-Original-Message-Id"
+	};
+	const struct mw_message *m = &ctx->msg;
+	size_t i, k;
+
+	(void)args;
+	for (i = 0; i < m->nheaders; i++) {
+		const struct mw_header *h = &m->headers[i];
+		const char *v = h->value, *p;
+		bool skipped = false;
+
+		if (memchr(h->value, '%', h->value_len) == NULL && strstr(h->value, "=?") == NULL &&
+		    strchr(h->name, '%') == NULL)
+			continue;
+		for (k = 0; k < sizeof(skip) / sizeof(skip[0]) && !skipped; k++)
+			skipped = strcasecmp(h->name, skip[k]) == 0;
+		if (skipped)
+			continue;
+		if (m->mime != NULL && strstr(h->value, "=?") != NULL) {
+			size_t nth = 0, j;
+			const char *d;
+
+			for (j = 0; j < i; j++)
+				nth += strcasecmp(m->headers[j].name, h->name) == 0;
+			if ((d = mw_mime_header_decoded(m, h->name, nth)) != NULL)
+				v = d;
+		}
+		/* %[A-Z][A-Z_-], in the name or the value */
+		for (k = 0; k < 2; k++)
+			for (p = k == 0 ? h->name : v; (p = strchr(p, '%')) != NULL; p++)
+				if (p[1] >= 'A' && p[1] <= 'Z' && ((p[2] >= 'A' && p[2] <= 'Z') ||
+				    p[2] == '_' || p[2] == '-'))
+					return 1;
+	}
+	return 0;
 }
 
 /* --- MIME structure ------------------------------------------------------------------ */
@@ -1382,12 +1559,59 @@ mw_eval_html_text_match(const struct mw_scan_ctx *ctx, const struct mw_eval_args
 	else
 		return -1;	/* "script", "uri": not kept */
 	for (i = 0; i < t->n && off < t->used; i++) {
-		int r = re_match(args->argv[1], t->buf + off);
+		/* HTML.pm's strings are characters: '.' is one, not one byte */
+		int r = re_match_opt(args->argv[1], PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+		    t->buf + off);
 
 		if (r != 0)
 			return r;	/* a hit, or a pattern that does not compile */
 		off += strlen(t->buf + off) + 1;
 	}
+	return t->lost ? -1 : 0;
+}
+
+/* Characters of UTF-8 text (bytes that do not continue a sequence). */
+static size_t
+utf8_chars(const char *s, size_t n)
+{
+	size_t i, c = 0;
+
+	for (i = 0; i < n; i++)
+		c += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* html_title_subject_ratio(ratio): some HTML title is more than ratio times as
+ * long as the Subject (lengths in characters, as SpamAssassin measures them). */
+int
+mw_eval_html_title_subject_ratio(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct mw_html_facts *f = html_facts(ctx);
+	const struct mw_html_sa_texts *t;
+	double ratio, max = 0;
+	char *subj;
+	size_t sl, i, off = 0;
+
+	if (args->argc < 1 || !perl_num(args->argv[0], &ratio) || f == NULL)
+		return -1;
+	if ((subj = joined_decoded(&ctx->msg, "Subject")) == NULL)
+		return 0;	/* no Subject (or ENOMEM, where "" would be the answer too) */
+	sl = utf8_chars(subj, strlen(subj));
+	free(subj);
+	if (sl == 0)
+		return 0;
+	t = &f->sa_title;
+	for (i = 0; i < t->n && off < t->used; i++) {
+		size_t n = strlen(t->buf + off), c = utf8_chars(t->buf + off, n);
+
+		/* Perl's truth: "" and "0" are false */
+		if (n > 0 && !(n == 1 && t->buf[off] == '0') && (double)c / (double)sl > max)
+			max = (double)c / (double)sl;
+		off += n + 1;
+	}
+	if (max > ratio)
+		return 1;
 	return t->lost ? -1 : 0;
 }
 
@@ -1972,6 +2196,122 @@ mw_eval_multipart_alternative_difference_count(const struct mw_scan_ctx *ctx,
 	return (double)d.text / (double)d.html > ratio;
 }
 
+/* --- MIMEEval: check_abundant_unicode_ratio ------------------------------------------- */
+
+struct uni_scan {
+	unsigned long long normal, unicode;
+};
+
+/* One raw line of a text/plain part: "&#xHHHH;" escapes (capital hex) counted and
+ * taken out, the rest (newline included) counted as normal characters (bytes). */
+static void
+uni_line(void *arg, const char *s, size_t n, bool nl)
+{
+	struct uni_scan *u = arg;
+	size_t i = 0, chars = 0;
+
+	while (i < n) {
+		size_t k;
+
+		if (s[i] == '&' && i + 8 <= n && s[i + 1] == '#' && s[i + 2] == 'x' &&
+		    s[i + 7] == ';') {
+			for (k = 3; k < 7; k++)
+				if (!isdigit((unsigned char)s[i + k]) &&
+				    !(s[i + k] >= 'A' && s[i + k] <= 'F'))
+					break;
+			if (k == 7) {
+				u->unicode++;
+				i += 8;
+				continue;
+			}
+		}
+		chars++;	/* raw lines: bytes */
+		i++;
+	}
+	u->normal += chars + nl;
+}
+
+/* check_abundant_unicode_ratio(ratio): in the raw text of unencoded (7bit, 8bit)
+ * text/plain parts, "&#xHHHH;" escapes per remaining character reach ratio. */
+int
+mw_eval_check_abundant_unicode_ratio(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct mw_mime_part *p;
+	struct uni_scan u = { 0, 0 };
+	const char *r;
+	size_t n = 0, i, dot;
+	double ratio;
+
+	if (args->argc < 1)
+		return 0;
+	/* the plugin only takes \d{0,3}\.\d{1,3} */
+	r = args->argv[0];
+	dot = strspn(r, "0123456789");
+	if (dot > 3 || r[dot] != '.' || strspn(r + dot + 1, "0123456789") < 1 ||
+	    strspn(r + dot + 1, "0123456789") > 3 || r[dot + 1 + strspn(r + dot + 1,
+	    "0123456789")] != '\0')
+		return 0;
+	ratio = strtod(r, NULL);
+	if (ctx->msg.mime == NULL)
+		return -1;
+	p = mw_mime_parts(&ctx->msg, &n);
+	for (i = 0; i < n; i++) {
+		if (p[i].is_multipart || p[i].is_message || strcmp(p[i].type, "text/plain") != 0 ||
+		    (p[i].encoding != NULL && strcmp(p[i].encoding, "7bit") != 0 &&
+		    strcmp(p[i].encoding, "8bit") != 0))
+			continue;
+		if (p[i].raw == NULL) {
+			if (p[i].raw_size > 0)
+				return -1;
+			continue;
+		}
+		raw_lines(&p[i], uni_line, &u);
+	}
+	return (u.normal > 0 ? (double)u.unicode / (double)u.normal : 0) >= ratio;
+}
+
+/* --- BodyEval: tvd_vertical_words ------------------------------------------------------- */
+
+/* tvd_vertical_words(min, max): the highest share of spaces (per cent of the other
+ * characters, 100 when spaces are the majority) over the body paragraphs longer
+ * than 5 characters is in [min, max); -1 when there is none.  max >= 100 means
+ * no bound. */
+int
+mw_eval_tvd_vertical_words(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_views *v;
+	double min, max;
+	long best = -1;
+	size_t i, j;
+
+	if (args->argc < 2 || !perl_num(args->argv[0], &min) || !perl_num(args->argv[1], &max))
+		return -1;
+	if (max >= 100)
+		max = 101;
+	if (ctx->msg.mime == NULL || (v = mw_mime_views(&ctx->msg)) == NULL)
+		return -1;
+	for (i = 0; i < v->nbody; i++) {
+		unsigned long len = 0, spaces = 0, other;
+		long pct;
+
+		for (j = 0; j < v->body[i].len; j++) {
+			unsigned char c = (unsigned char)v->body[i].s[j];
+
+			if ((c & 0xc0) != 0x80)
+				len++;
+			spaces += c == ' ';
+		}
+		if (len <= 5)
+			continue;
+		other = len - spaces;
+		pct = spaces > other || other == 0 ? 100 : (long)(100 * spaces / other);
+		if (pct > best)
+			best = pct;
+	}
+	return (double)best >= min && (double)best < max;
+}
+
 /* --- ImageInfo: image_count, pixel_coverage ------------------------------------------- */
 
 /* Counts and pixel areas of the base64 GIF, PNG and JPEG leaves, by type; the last
@@ -2403,6 +2743,7 @@ eval_conf(const struct mw_scan_ctx *ctx)
 
 static struct {
 	char	*pat;
+	uint32_t opt;
 	pcre2_code *code;	/* NULL: does not compile */
 } re_cache[RE_CACHE_MAX];
 static size_t re_cache_n;
@@ -2435,69 +2776,70 @@ re_run(const pcre2_code *code, const char *s)
 	return rc >= 0;
 }
 
-/* The compiled code of a pattern kept for the process, or NULL (does not compile,
- * the table is full, or ENOMEM). */
+/* Look a pattern up in the table, adding it when there is room.  *kept is false
+ * when the table is full (the caller compiles its own copy). */
 static const pcre2_code *
-re_cached(const char *re)
+re_lookup(const char *re, uint32_t opt, bool *kept)
 {
 	const pcre2_code *code = NULL;
 	size_t i;
 
+	*kept = false;
 	if (pthread_mutex_lock(&re_cache_lock) != 0)
 		return NULL;
 	for (i = 0; i < re_cache_n; i++)
-		if (strcmp(re_cache[i].pat, re) == 0) {
+		if (re_cache[i].opt == opt && strcmp(re_cache[i].pat, re) == 0) {
 			code = re_cache[i].code;
+			*kept = true;
 			break;
 		}
-	if (i == re_cache_n && re_cache_n < RE_CACHE_MAX) {
+	if (!*kept && re_cache_n < RE_CACHE_MAX) {
 		char *pat = strdup(re);
 
 		if (pat != NULL) {
 			re_cache[re_cache_n].pat = pat;
-			code = re_cache[re_cache_n].code = re_compile(re, 0, true);
+			re_cache[re_cache_n].opt = opt;
+			code = re_cache[re_cache_n].code = re_compile(re, opt, true);
 			re_cache_n++;
+			*kept = true;
 		}
 	}
 	(void)pthread_mutex_unlock(&re_cache_lock);
 	return code;
 }
 
-/* s =~ /re/ with re compiled once; -1 when it does not compile (or ENOMEM). */
-static int
-re_match(const char *re, const char *s)
+/* The compiled code of a constant pattern, kept for the process, or NULL. */
+static const pcre2_code *
+re_cached(const char *re)
 {
-	pcre2_code *code = NULL, *own = NULL;
-	bool found = false;
-	size_t i;
+	bool kept;
+
+	return re_lookup(re, 0, &kept);
+}
+
+/* s =~ /re/ with re compiled once (opt: PCRE2 options); -1 when it does not
+ * compile (or ENOMEM).  A cached code is never freed while the process runs, so
+ * it is used outside the lock. */
+static int
+re_match_opt(const char *re, uint32_t opt, const char *s)
+{
+	pcre2_code *own = NULL;
+	const pcre2_code *code;
+	bool kept;
 	int rc;
 
-	if (pthread_mutex_lock(&re_cache_lock) != 0)
-		return -1;
-	for (i = 0; i < re_cache_n; i++)
-		if (strcmp(re_cache[i].pat, re) == 0) {
-			code = re_cache[i].code;
-			found = true;
-			break;
-		}
-	if (!found && re_cache_n < RE_CACHE_MAX) {
-		char *pat = strdup(re);
-
-		if (pat != NULL) {
-			code = re_compile(re, 0, true);
-			re_cache[re_cache_n].pat = pat;
-			re_cache[re_cache_n].code = code;
-			re_cache_n++;
-			found = true;
-		}
-	}
-	(void)pthread_mutex_unlock(&re_cache_lock);
-	if (!found)
-		code = own = re_compile(re, 0, false);
-	/* a cached code is never freed while the process runs: safe outside the lock */
+	code = re_lookup(re, opt, &kept);
+	if (!kept)
+		code = own = re_compile(re, opt, false);
 	rc = code != NULL ? re_run(code, s) : -1;
 	pcre2_code_free(own);
 	return rc;
+}
+
+static int
+re_match(const char *re, const char *s)
+{
+	return re_match_opt(re, 0, s);
 }
 
 /* The same for a pattern made from the message itself (never cached). */

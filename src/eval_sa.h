@@ -32,6 +32,12 @@ int	mw_eval_similar_recipients(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_matching_env_and_hdr_from(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_ratware_name_id(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_unresolved_template(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_sorted_recipients(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 int	mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 /* MIMEEval */
@@ -48,6 +54,8 @@ int	mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_uppercase(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_abundant_unicode_ratio(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 int	mw_eval_check_for_faraway_charset(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_faraway_charset_in_headers(const struct mw_scan_ctx *ctx,
@@ -62,6 +70,8 @@ int	mw_eval_pixel_coverage(const struct mw_scan_ctx *ctx,
 int	mw_eval_multipart_alternative_difference(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_multipart_alternative_difference_count(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_tvd_vertical_words(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_body_length(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
@@ -78,6 +88,8 @@ int	mw_eval_html_tag_exists(const struct mw_scan_ctx *ctx,
 int	mw_eval_html_image_ratio(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_html_text_match(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_html_title_subject_ratio(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 
 /* FreeMail */

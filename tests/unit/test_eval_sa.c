@@ -468,6 +468,68 @@ static const struct ecase cases[] = {
 	  ALT("one two three", "<p>one two</p>"), 0 },
 	{ "multipart_alternative_difference_count", { "3", "1" }, NULL,	/* 1 HTML word */
 	  ALT("one two three four five six seven eight", "<p>one</p>"), 0 },
+	/* check_ratware_name_id: 28 capitals + "." + X in the id, From "Name" <X> */
+	{ "check_ratware_name_id", { NULL }, NULL,
+	  "Message-Id: <ABCDEFGHIJKLMNOPQRSTUVWXYZAB.joe@example.com>\n"
+	  "From: \"Joe\" <joe@example.com>\n\nx\n", 1 },
+	{ "check_ratware_name_id", { NULL }, NULL,	/* no quoted name */
+	  "Message-Id: <ABCDEFGHIJKLMNOPQRSTUVWXYZAB.joe@example.com>\n"
+	  "From: joe@example.com\n\nx\n", 0 },
+	{ "check_ratware_name_id", { NULL }, NULL,	/* 27 capitals */
+	  "Message-Id: <ABCDEFGHIJKLMNOPQRSTUVWXYZA.joe@example.com>\n"
+	  "From: \"Joe\" <joe@example.com>\n\nx\n", 0 },
+	{ "check_ratware_name_id", { NULL }, NULL,	/* another address */
+	  "Message-Id: <ABCDEFGHIJKLMNOPQRSTUVWXYZAB.joe@example.com>\n"
+	  "From: \"Joe\" <ann@example.com>\n\nx\n", 0 },
+	/* check_unresolved_template: %PLACEHOLDER outside the usual fields */
+	{ "check_unresolved_template", { NULL }, NULL,
+	  "X-Campaign: %CAMPAIGN_ID\nSubject: hi\n\nx\n", 1 },
+	{ "check_unresolved_template", { NULL }, NULL,	/* Subject may have one */
+	  "Subject: hi %FIRSTNAME\n\nx\n", 0 },
+	{ "check_unresolved_template", { NULL }, NULL,	/* lower case is no template */
+	  "X-Campaign: 100%free\n\nx\n", 0 },
+	{ "check_unresolved_template", { NULL }, NULL,	/* X-Message-Id may */
+	  "X-Message-Id: <%MSGID@example.com>\n\nx\n", 0 },
+	/* sorted_recipients: seven or more, in sort order */
+	{ "sorted_recipients", { NULL }, NULL,
+	  "To: a@x.example, b@x.example, c@x.example, d@x.example\n"
+	  "Cc: e@x.example, f@x.example, g@x.example\n\nx\n", 1 },
+	{ "sorted_recipients", { NULL }, NULL,
+	  "To: a@x.example, c@x.example, b@x.example, d@x.example\n"
+	  "Cc: e@x.example, f@x.example, g@x.example\n\nx\n", 0 },
+	{ "sorted_recipients", { NULL }, NULL,	/* six */
+	  "To: a@x.example, b@x.example, c@x.example, d@x.example, e@x.example, "
+	  "f@x.example\n\nx\n", 0 },
+	/* html_title_subject_ratio: title length over Subject length, in characters */
+	{ "html_title_subject_ratio", { "3.5" }, NULL,
+	  "Subject: hi\nContent-Type: text/html\n\n<title>a long title</title>x\n", 1 },
+	{ "html_title_subject_ratio", { "3.5" }, NULL,
+	  "Subject: hello there\nContent-Type: text/html\n\n<title>a long title</title>x\n",
+	  0 },
+	{ "html_title_subject_ratio", { "3.5" }, NULL,	/* no Subject */
+	  "Content-Type: text/html\n\n<title>a long title</title>x\n", 0 },
+	{ "html_title_subject_ratio", { "3" }, NULL,	/* 6 characters over 3, not 12 bytes */
+	  "Subject: abc\nContent-Type: text/html; charset=utf-8\n\n"
+	  "<title>\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9</title>x\n", 0 },
+	/* check_abundant_unicode_ratio: &#xHHHH; escapes in plain text */
+	{ "check_abundant_unicode_ratio", { "0.02" }, NULL,
+	  "Content-Type: text/plain\n\n&#x0441;&#x0435;&#x043A;&#x0441; now\n", 1 },
+	{ "check_abundant_unicode_ratio", { "0.02" }, NULL,
+	  "Content-Type: text/plain\n\nplain words only\n", 0 },
+	{ "check_abundant_unicode_ratio", { "0.02" }, NULL,	/* base64: not looked at */
+	  "Content-Type: text/plain\nContent-Transfer-Encoding: base64\n\n"
+	  "JiN4MDQ0MTsmI3gwNDM1Ow==\n", 0 },
+	{ "check_abundant_unicode_ratio", { "2" }, NULL,	/* not \d{0,3}\.\d{1,3} */
+	  "Content-Type: text/plain\n\n&#x0441;&#x0435;\n", 0 },
+	/* tvd_vertical_words: the most spaced-out paragraph */
+	{ "tvd_vertical_words", { "0", "10" }, NULL,
+	  "Subject: x\n\nSupercalifragilistic expialidocious\n", 1 },
+	{ "tvd_vertical_words", { "0", "10" }, NULL,
+	  "Subject: x\n\nb u y  n o w  c h e a p\n", 0 },
+	{ "tvd_vertical_words", { "90", "100" }, NULL,
+	  "Subject: x\n\nb u y  n o w  c h e a p\n", 1 },
+	{ "tvd_vertical_words", { "0", "10" }, NULL,	/* nothing over 5 characters */
+	  "Subject: x\n\nhi\n", 0 },
 	/* image_count / pixel_coverage (ImageInfo): base64 GIF, PNG and JPEG parts */
 	{ "image_count", { "gif", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 1 },
 	{ "image_count", { "gif", "2" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
