@@ -2490,13 +2490,18 @@ mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx, const struct mw_e
 	snprintf(to, sizeof(to), "%s", a[0].addr);
 	if ((subj = mw_mime_header_decoded(&ctx->msg, "Subject", 0)) == NULL)
 		subj = "";
+	if (strcmp(args->argv[0], "user") == 0)
+		to[strcspn(to, "@")] = '\0';
+	/* every form needs the address (or user) in the Subject, in some case: most
+	 * messages stop here, before a pattern is made for them */
+	if (to[0] != '\0' && strcasestr(subj, to) == NULL)
+		return 0;
 	mw_buf_init(&re, 0);
 	if (strcmp(args->argv[0], "address") == 0) {
 		if (mw_buf_puts(&re, "(?i)\\b") == 0 && re_quote(&re, to) == 0 &&
 		    mw_buf_puts(&re, "\\b") == 0)
 			rc = re_match_once(re.data, subj);
 	} else if (strcmp(args->argv[0], "user") == 0) {
-		to[strcspn(to, "@")] = '\0';
 		if (mw_buf_puts(&re, "(?i)^(?:(?:re|fw):\\s*(?:\\w+\\s+)?") == 0 &&
 		    re_quote(&re, to) == 0 && mw_buf_puts(&re, "$|(?-i:") == 0 &&
 		    re_quote(&re, to) == 0 && mw_buf_puts(&re, ")\\s*[,:;!?-](?:$|\\s)|") == 0 &&
@@ -2517,7 +2522,7 @@ struct strv {
 };
 
 struct mw_eval_sa_conf {
-	struct strv domains;	/* exact, lower-case */
+	struct mw_domain_set domains;	/* exact, lower-case: ~3000 in Debian's rules */
 	struct strv wild;	/* with '*' (no dot) or '?' (any one char) */
 	struct strv welcome;	/* addresses or domains never counted as freemail */
 	char	*ok_locales;	/* the last ok_locales line; NULL = "all" */
@@ -2613,8 +2618,18 @@ mw_eval_sa_conf_line(struct mw_eval_sa_conf **confp, const char *key, const char
 			else if (!isalnum((unsigned char)w[i]) && w[i] != '.' && w[i] != '-')
 				ok = false;
 		}
-		if (ok && strv_add(wild ? &c->wild : &c->domains, w, n) < 0)
+		if (ok && wild && strv_add(&c->wild, w, n) < 0)
 			return -1;
+		if (ok && !wild) {
+			char d[256];
+
+			if (n >= sizeof(d))
+				continue;	/* longer than any domain name */
+			memcpy(d, w, n);
+			d[n] = '\0';
+			if (mw_domain_set_add(&c->domains, d) < 0)
+				return -1;
+		}
 	}
 	return 1;
 }
@@ -2624,7 +2639,7 @@ mw_eval_sa_conf_free(struct mw_eval_sa_conf *c)
 {
 	if (c == NULL)
 		return;
-	strv_free(&c->domains);
+	mw_domain_set_clear(&c->domains);
 	strv_free(&c->wild);
 	strv_free(&c->welcome);
 	free(c->ok_locales);
@@ -2717,7 +2732,7 @@ mw_eval_sa_is_freemail(const struct mw_eval_sa_conf *c, const char *email)
 	domain = at != NULL ? at + 1 : email;
 	if (strv_has(&c->welcome, domain) || role_address(email))
 		return false;
-	if (strv_has(&c->domains, domain))
+	if (mw_domain_set_has(&c->domains, domain, strlen(domain)))
 		return true;
 	/* \@(?:wildcards)$ : after any '@' */
 	for (at = strchr(email, '@'); at != NULL; at = strchr(at + 1, '@'))
