@@ -70,6 +70,8 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "html_title_subject_ratio", mw_eval_html_title_subject_ratio },
 	{ "check_abundant_unicode_ratio", mw_eval_check_abundant_unicode_ratio },
 	{ "tvd_vertical_words", mw_eval_tvd_vertical_words },
+	{ "check_from_in_list", mw_eval_check_from_in_list },
+	{ "check_replyto_in_list", mw_eval_check_replyto_in_list },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

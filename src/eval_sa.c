@@ -2526,6 +2526,12 @@ struct mw_eval_sa_conf {
 	struct strv wild;	/* with '*' (no dot) or '?' (any one char) */
 	struct strv welcome;	/* addresses or domains never counted as freemail */
 	char	*ok_locales;	/* the last ok_locales line; NULL = "all" */
+	/* enlist_addrlist (NAME) patterns: address globs, lower-case */
+	struct addrlist {
+		char	 name[64];
+		struct strv pats;
+	} *lists;
+	size_t	 nlists;
 };
 
 static int
@@ -2573,19 +2579,61 @@ strv_has(const struct strv *sv, const char *s)
 	return false;
 }
 
+/* "enlist_addrlist (NAME) glob glob ...": 1, or -1 on ENOMEM; a line without a
+ * "(NAME)" is taken and ignored, as SpamAssassin refuses it. */
+static int
+addrlist_line(struct mw_eval_sa_conf *c, const char *val)
+{
+	const char *p = val, *e;
+	struct addrlist *l = NULL;
+	size_t n, i;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p != '(' || (e = strchr(p, ')')) == NULL || (n = (size_t)(e - p - 1)) == 0 ||
+	    n >= sizeof(l->name))
+		return 1;
+	for (i = 0; i < c->nlists; i++)
+		if (strlen(c->lists[i].name) == n && memcmp(c->lists[i].name, p + 1, n) == 0)
+			l = &c->lists[i];
+	if (l == NULL) {
+		struct addrlist *v = realloc(c->lists, (c->nlists + 1) * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		c->lists = v;
+		l = &c->lists[c->nlists++];
+		memset(l, 0, sizeof(*l));
+		memcpy(l->name, p + 1, n);
+	}
+	for (p = e + 1; *p != '\0'; ) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if ((n = strcspn(p, " \t\r\n\f\v")) == 0)
+			break;
+		if (strv_add(&l->pats, p, n) < 0)	/* lower-cased */
+			return -1;
+		p += n;
+	}
+	return 1;
+}
+
 int
 mw_eval_sa_conf_line(struct mw_eval_sa_conf **confp, const char *key, const char *val)
 {
 	bool domains = strcmp(key, "freemail_domains") == 0;
 	bool locales = strcmp(key, "ok_locales") == 0;
+	bool enlist = strcmp(key, "enlist_addrlist") == 0;
 	struct mw_eval_sa_conf *c = *confp;
 	const char *p = val;
 
-	if (!domains && !locales && strcmp(key, "freemail_welcomelist") != 0 &&
+	if (!domains && !locales && !enlist && strcmp(key, "freemail_welcomelist") != 0 &&
 	    strcmp(key, "freemail_whitelist") != 0)
 		return 0;
 	if (c == NULL && (c = *confp = calloc(1, sizeof(*c))) == NULL)
 		return -1;
+	if (enlist)
+		return addrlist_line(c, val);
 	if (locales) {		/* a string setting: the last line wins */
 		char *v = strdup(val);
 
@@ -2643,6 +2691,9 @@ mw_eval_sa_conf_free(struct mw_eval_sa_conf *c)
 	strv_free(&c->wild);
 	strv_free(&c->welcome);
 	free(c->ok_locales);
+	for (size_t i = 0; i < c->nlists; i++)
+		strv_free(&c->lists[i].pats);
+	free(c->lists);
 	free(c);
 }
 
@@ -3593,4 +3644,134 @@ mw_eval_html_charset_faraway(const struct mw_scan_ctx *ctx, const struct mw_eval
 			return 1;
 	}
 	return all ? 0 : -1;
+}
+
+/* --- WLBLEval: check_from_in_list, check_replyto_in_list ------------------------------------ */
+
+/* An enlist_addrlist glob against a lower-case address: '*' any run, '?' any one
+ * character, NUL, backslash and '(' stand for '_' (as SpamAssassin rewrites them). */
+static bool
+addr_glob(const char *pat, const char *s)
+{
+	for (;;) {
+		char pc = *pat;
+
+		if (pc == '*') {
+			while (*pat == '*')
+				pat++;
+			if (*pat == '\0')
+				return true;
+			for (; *s != '\0'; s++)
+				if (addr_glob(pat, s))
+					return true;
+			return false;
+		}
+		if (pc == '\0')
+			return *s == '\0';
+		if (*s == '\0')
+			return false;
+		if (pc == '\\' || pc == '(')
+			pc = '_';
+		if (pc != '?' && pc != *s)
+			return false;
+		pat++;
+		s++;
+	}
+}
+
+static const struct addrlist *
+addrlist_find(const struct mw_eval_sa_conf *c, const char *name)
+{
+	size_t i;
+
+	for (i = 0; c != NULL && i < c->nlists; i++)
+		if (strcmp(c->lists[i].name, name) == 0)
+			return &c->lists[i];
+	return NULL;
+}
+
+static bool
+addrlist_has(const struct addrlist *l, const char *addr)
+{
+	char lc[512];
+	size_t i;
+
+	lc_addr(addr, lc, sizeof(lc), false);
+	for (i = 0; i < l->pats.n; i++)
+		if (addr_glob(l->pats.v[i], lc))
+			return true;
+	return false;
+}
+
+/* PerMsgStatus's all_from_addrs: the first Resent-From address when there is one,
+ * else the addresses of From, Envelope-Sender, Resent-Sender, X-Envelope-From and
+ * the envelope sender, runs of dots squeezed.  fn is called on each until it says
+ * true. */
+static bool
+all_from_addrs(const struct mw_scan_ctx *ctx, bool (*fn)(const void *, const char *),
+    const void *arg)
+{
+	static const char *const fields[] = {
+		"From", "Envelope-Sender", "Resent-Sender", "X-Envelope-From"
+	};
+	const struct mw_message *m = &ctx->msg;
+	char buf[512], sq[512];
+	size_t k, i, n;
+
+	if (mw_message_header(m, "Resent-From", 0) != NULL) {
+		const char *a = first_addr(m, "Resent-From");
+
+		return a[0] != '\0' && fn(arg, a);
+	}
+	for (k = 0; k < sizeof(fields) / sizeof(fields[0]); k++) {
+		if (model_parses(fields[k])) {
+			const struct mw_mime_address *a = m->mime != NULL ?
+			    mw_mime_addresses(m, fields[k], &n) : NULL;
+
+			for (i = 0; a != NULL && i < n; i++)
+				if (a[i].addr != NULL && a[i].addr[0] != '\0') {
+					lc_addr(a[i].addr, sq, sizeof(sq), true);
+					if (fn(arg, sq))
+						return true;
+				}
+			continue;
+		}
+		plain_addr(m, fields[k], buf, sizeof(buf));
+		lc_addr(buf, sq, sizeof(sq), true);
+		if (sq[0] != '\0' && fn(arg, sq))
+			return true;
+	}
+	lc_addr(envelope_from(ctx, buf, sizeof(buf)), sq, sizeof(sq), true);
+	return sq[0] != '\0' && fn(arg, sq);
+}
+
+static bool
+in_list_cb(const void *arg, const char *addr)
+{
+	return addrlist_has(arg, addr);
+}
+
+/* check_from_in_list(NAME): a From-ish address matches the enlist_addrlist list
+ * NAME (an unknown list never matches). */
+int
+mw_eval_check_from_in_list(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct addrlist *l;
+
+	if (args->argc < 1 || (l = addrlist_find(eval_conf(ctx), args->argv[0])) == NULL)
+		return 0;
+	return all_from_addrs(ctx, in_list_cb, l);
+}
+
+/* check_replyto_in_list(NAME): the (first) Reply-To address matches the list. */
+int
+mw_eval_check_replyto_in_list(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct addrlist *l;
+	const char *rt;
+
+	if (args->argc < 1 || (l = addrlist_find(eval_conf(ctx), args->argv[0])) == NULL)
+		return 0;
+	rt = first_addr(&ctx->msg, "Reply-To");
+	return rt[0] != '\0' && addrlist_has(l, rt);
 }

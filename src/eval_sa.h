@@ -92,6 +92,12 @@ int	mw_eval_html_text_match(const struct mw_scan_ctx *ctx,
 int	mw_eval_html_title_subject_ratio(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 
+/* WLBLEval: lists from the rule files (enlist_addrlist) */
+int	mw_eval_check_from_in_list(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_replyto_in_list(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+
 /* FreeMail */
 int	mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);

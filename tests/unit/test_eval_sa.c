@@ -902,6 +902,53 @@ test_faraway(void **state)
 	}
 }
 
+/* --- enlist_addrlist: check_from_in_list, check_replyto_in_list --------------------- */
+
+static const char addrlist_cf[] =
+	"enlist_addrlist (PAYPAL) *@paypal.com *@*.paypal.com\n"
+	"enlist_addrlist (GOV) *@*.gov\n"
+	"enlist_addrlist (ONE) j?e@Example.ORG\n"
+	"header FROM_PAYPAL eval:check_from_in_list('PAYPAL')\n"
+	"header FROM_GOV eval:check_from_in_list('GOV')\n"
+	"header FROM_ONE eval:check_from_in_list('ONE')\n"
+	"header FROM_NONE eval:check_from_in_list('NO_SUCH_LIST')\n"
+	"header RT_GOV eval:check_replyto_in_list('GOV')\n";
+
+static void
+test_addrlist(void **state)
+{
+	static const struct { const char *rule, *msg; int want; } ac[] = {
+		{ "FROM_PAYPAL", "From: PayPal <service@paypal.com>\n\nx\n", 1 },
+		{ "FROM_PAYPAL", "From: PayPal <service@mail.PayPal.com>\n\nx\n", 1 },
+		{ "FROM_PAYPAL", "From: PayPal <service@paypal.com.example>\n\nx\n", 0 },
+		{ "FROM_PAYPAL", "From: a@example.com\nReturn-Path: <b@paypal.com>\n\nx\n", 1 },
+		{ "FROM_PAYPAL", "Resent-From: r@example.com\nFrom: service@paypal.com\n\nx\n", 0 },
+		{ "FROM_GOV", "From: a@irs.gov\n\nx\n", 1 },
+		{ "FROM_GOV", "From: a@gov\n\nx\n", 0 },
+		{ "FROM_ONE", "From: JOE@example.org\n\nx\n", 1 },	/* '?' and case */
+		{ "FROM_ONE", "From: joe.x@example.org\n\nx\n", 0 },
+		{ "FROM_NONE", "From: a@irs.gov\n\nx\n", 0 },
+		{ "RT_GOV", "From: a@example.com\nReply-To: b@irs.gov\n\nx\n", 1 },
+		{ "RT_GOV", "From: a@irs.gov\n\nx\n", 0 },
+	};
+	struct mw_diag diag;
+	struct mw_ruleset *rs;
+	size_t i;
+
+	(void)state;
+	mw_diag_init(&diag);
+	rs = mw_rules_load_string("addrlist.cf", addrlist_cf, sizeof(addrlist_cf) - 1, 0, &diag);
+	assert_non_null(rs);
+	for (i = 0; i < sizeof(ac) / sizeof(ac[0]); i++) {
+		int got = run_rule(rs, ac[i].rule, ac[i].msg);
+
+		if (got != ac[i].want)
+			fail_msg("case %zu %s: got %d, want %d", i, ac[i].rule, got, ac[i].want);
+	}
+	mw_rules_free(rs);
+	mw_diag_free(&diag);
+}
+
 int
 main(void)
 {
@@ -912,6 +959,7 @@ main(void)
 		cmocka_unit_test(test_freemail_lists),
 		cmocka_unit_test(test_freemail_evals),
 		cmocka_unit_test(test_faraway),
+		cmocka_unit_test(test_addrlist),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
