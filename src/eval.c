@@ -72,6 +72,9 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "tvd_vertical_words", mw_eval_tvd_vertical_words },
 	{ "check_from_in_list", mw_eval_check_from_in_list },
 	{ "check_replyto_in_list", mw_eval_check_replyto_in_list },
+	{ "check_header_count_range", mw_eval_check_header_count_range },
+	{ "check_ma_non_text", mw_eval_check_ma_non_text },
+	{ "check_mime_multipart_ratio", mw_eval_check_mime_multipart_ratio },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

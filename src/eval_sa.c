@@ -36,6 +36,7 @@ static int re_match_once(const char *re, const char *s);
 static const pcre2_code *re_cached(const char *re);
 static int re_match_opt(const char *re, uint32_t opt, const char *s);
 static int re_quote(struct mw_buf *b, const char *s);
+static bool perl_num(const char *s, double *v);
 struct mw_eval_sa_conf;
 static const struct mw_eval_sa_conf *eval_conf(const struct mw_scan_ctx *ctx);
 static bool locales_all(const struct mw_eval_sa_conf *c);
@@ -1201,6 +1202,40 @@ mw_eval_check_unresolved_template(const struct mw_scan_ctx *ctx,
 	return 0;
 }
 
+/* check_header_count_range(field, min, max): the number of distinct (decoded)
+ * values of the field is in [min, max]. */
+int
+mw_eval_check_header_count_range(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct mw_message *m = &ctx->msg;
+	const char *vals[256];
+	size_t nv = 0, nth, j;
+	double min, max;
+
+	if (args->argc < 3 || !perl_num(args->argv[1], &min) || !perl_num(args->argv[2], &max))
+		return -1;
+	for (nth = 0; ; nth++) {
+		const struct mw_header *h = mw_message_header(m, args->argv[0], nth);
+		const char *v;
+		bool dup = false;
+
+		if (h == NULL)
+			break;
+		v = m->mime != NULL ? mw_mime_header_decoded(m, args->argv[0], nth) : NULL;
+		if (v == NULL)
+			v = h->value;
+		for (j = 0; j < nv && !dup; j++)
+			dup = strcmp(vals[j], v) == 0;
+		if (dup)
+			continue;
+		if (nv == sizeof(vals) / sizeof(vals[0]))
+			return (double)nv > max ? 0 : -1;	/* more than we keep */
+		vals[nv++] = v;
+	}
+	return (double)nv >= min && (double)nv <= max;
+}
+
 /* --- MIME structure ------------------------------------------------------------------ */
 
 static void
@@ -2310,6 +2345,96 @@ mw_eval_tvd_vertical_words(const struct mw_scan_ctx *ctx, const struct mw_eval_a
 			best = pct;
 	}
 	return (double)best >= min && (double)best < max;
+}
+
+/* --- MIMEEval: check_ma_non_text, check_mime_multipart_ratio ----------------------------- */
+
+/* check_ma_non_text(): a multipart/alternative has a direct leaf child that is not
+ * text/..., application/rtf or multipart/related. */
+int
+mw_eval_check_ma_non_text(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct mw_mime_part *p;
+	size_t n = 0, i, k;
+
+	(void)args;
+	if (ctx->msg.mime == NULL)
+		return -1;
+	p = mw_mime_parts(&ctx->msg, &n);
+	for (i = 0; i < n; i++) {
+		if (!p[i].is_multipart || strcmp(p[i].type, "multipart/alternative") != 0)
+			continue;
+		for (k = i + 1; k < n && p[k].depth > p[i].depth; k++)
+			if (p[k].depth == p[i].depth + 1 && !p[k].is_multipart &&
+			    !p[k].is_message && strcmp(p[k].type, "application/rtf") != 0 &&
+			    strncmp(p[k].type, "text/", 5) != 0)
+				return 1;
+	}
+	return 0;
+}
+
+static void
+count_bytes(void *arg, const char *s, size_t n, bool nl)
+{
+	(void)s;
+	*(unsigned long long *)arg += n + nl;
+}
+
+/* check_mime_multipart_ratio(min, max): once a multipart/alternative has been
+ * seen, the raw size of the last text/plain part over that of the last text/html
+ * part (attachments left out) is in [min, max); 1.0 when there is no such pair. */
+int
+mw_eval_check_mime_multipart_ratio(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct mw_message *m = &ctx->msg;
+	const struct mw_mime_part *p;
+	size_t n = 0, i;
+	bool alt = false, have_text = false, have_html = false;
+	unsigned long long text = 0, html = 0;
+	double min, max, ratio = 1.0;
+
+	if (args->argc < 2 || !perl_num(args->argv[0], &min) || !perl_num(args->argv[1], &max))
+		return -1;
+	if (m->mime == NULL)
+		return -1;
+	p = mw_mime_parts(m, &n);
+	for (i = 0; i < n; i++)
+		if (p[i].is_multipart && strcmp(p[i].type, "multipart/alternative") == 0)
+			break;
+	alt = i < n;
+	/* the last plain and HTML parts that are not attachments, after the first
+	 * alternative (earlier parts were not counted) */
+	for (i = n; alt && i-- > 0 && !(have_text && have_html); ) {
+		const char *cd;
+		unsigned long long bytes = 0;
+		size_t k;
+		bool after = false;
+
+		if (p[i].is_multipart || p[i].is_message)
+			continue;
+		cd = mw_mime_part_header(m, i, "Content-Disposition", false);
+		if (cd != NULL && strcasestr(cd, "attachment") != NULL)
+			continue;
+		if (strcmp(p[i].type, "text/html") != 0 && strcmp(p[i].type, "text/plain") != 0)
+			continue;
+		for (k = 0; k < i && !after; k++)
+			after = p[k].is_multipart && strcmp(p[k].type, "multipart/alternative") == 0;
+		if (after && p[i].raw != NULL)
+			raw_lines(&p[i], count_bytes, &bytes);
+		else if (after && p[i].raw_size > 0)
+			return -1;
+		if (strcmp(p[i].type, "text/html") == 0 && !have_html) {
+			have_html = true;
+			html = bytes;
+		} else if (strcmp(p[i].type, "text/plain") == 0 && !have_text) {
+			have_text = true;
+			text = bytes;
+		}
+	}
+	if (have_text && have_html && html > 0)
+		ratio = (double)text / (double)html;
+	return ratio >= min && ratio < max;
 }
 
 /* --- ImageInfo: image_count, pixel_coverage ------------------------------------------- */

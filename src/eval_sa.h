@@ -36,6 +36,8 @@ int	mw_eval_check_ratware_name_id(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_unresolved_template(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
+int	mw_eval_check_header_count_range(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
 int	mw_eval_sorted_recipients(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_to_in_subject(const struct mw_scan_ctx *ctx,
@@ -53,6 +55,10 @@ int	mw_eval_check_base64_length(const struct mw_scan_ctx *ctx,
 int	mw_eval_check_msg_parse_flags(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_for_uppercase(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_ma_non_text(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_mime_multipart_ratio(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 int	mw_eval_check_abundant_unicode_ratio(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);

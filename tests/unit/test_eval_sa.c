@@ -530,6 +530,32 @@ static const struct ecase cases[] = {
 	  "Subject: x\n\nb u y  n o w  c h e a p\n", 1 },
 	{ "tvd_vertical_words", { "0", "10" }, NULL,	/* nothing over 5 characters */
 	  "Subject: x\n\nhi\n", 0 },
+	/* check_header_count_range: distinct values of a field */
+	{ "check_header_count_range", { "Subject", "2", "999" }, NULL,
+	  "Subject: a\nSubject: b\n\nx\n", 1 },
+	{ "check_header_count_range", { "Subject", "2", "999" }, NULL,	/* the same twice */
+	  "Subject: a\nSubject: a\n\nx\n", 0 },
+	{ "check_header_count_range", { "Content-Type", "2", "999" }, NULL,
+	  "Content-Type: text/plain\n\nx\n", 0 },
+	/* check_ma_non_text: an alternative with a non-text leaf */
+	{ "check_ma_non_text", { NULL }, NULL, ALT("hi", "<p>hi</p>"), 0 },
+	{ "check_ma_non_text", { NULL }, NULL,
+	  "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"b\"\n\n"
+	  "--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: application/pdf\n\n%PDF\n"
+	  "--b--\n", 1 },
+	{ "check_ma_non_text", { NULL }, NULL,
+	  "MIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=\"b\"\n\n"
+	  "--b\nContent-Type: text/plain\n\nhi\n--b\nContent-Type: application/rtf\n\n{\\rtf}\n"
+	  "--b--\n", 0 },
+	/* check_mime_multipart_ratio: raw plain size over raw HTML size */
+	{ "check_mime_multipart_ratio", { "0.00", "0.01" }, NULL,
+	  ALT("x", "<p>" "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789"
+	  "0123456789012345678901234567890123456789012345678901234567890123456789</p>"), 1 },
+	{ "check_mime_multipart_ratio", { "0.00", "0.01" }, NULL, ALT("hello", "<p>hello</p>"),
+	  0 },
+	{ "check_mime_multipart_ratio", { "1.00", "1.01" }, NULL,	/* no alternative: 1.0 */
+	  "Content-Type: text/plain\n\nx\n", 1 },
 	/* image_count / pixel_coverage (ImageInfo): base64 GIF, PNG and JPEG parts */
 	{ "image_count", { "gif", "1", "1" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 1 },
 	{ "image_count", { "gif", "2" }, NULL, IMG_MSG(IMG_PART("image/gif", GIF_300x200)), 0 },
