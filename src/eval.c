@@ -75,6 +75,9 @@ static const struct mw_eval_entry eval_table[] = {
 	{ "check_header_count_range", mw_eval_check_header_count_range },
 	{ "check_ma_non_text", mw_eval_check_ma_non_text },
 	{ "check_mime_multipart_ratio", mw_eval_check_mime_multipart_ratio },
+	{ "have_any_bounce_relays", mw_eval_have_any_bounce_relays },
+	{ "check_welcomelist_bounce_relays", mw_eval_check_welcomelist_bounce_relays },
+	{ "check_whitelist_bounce_relays", mw_eval_check_welcomelist_bounce_relays },
 	/* --- relay analysis (issue 5): eval_relays.c --- */
 	{ "check_all_trusted", mw_eval_check_all_trusted },
 	{ "check_no_relays", mw_eval_check_no_relays },

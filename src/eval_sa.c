@@ -2704,34 +2704,57 @@ strv_has(const struct strv *sv, const char *s)
 	return false;
 }
 
+/* welcomelist_bounce_relays, under a name no "(NAME)" can spell */
+#define BOUNCE_LIST	"(bounce relays)"
+
 /* "enlist_addrlist (NAME) glob glob ...": 1, or -1 on ENOMEM; a line without a
  * "(NAME)" is taken and ignored, as SpamAssassin refuses it. */
+static struct addrlist *addrlist_get(struct mw_eval_sa_conf *c, const char *name, size_t n);
+static int addrlist_add(struct addrlist *l, const char *p);
+
 static int
 addrlist_line(struct mw_eval_sa_conf *c, const char *val)
 {
 	const char *p = val, *e;
 	struct addrlist *l = NULL;
-	size_t n, i;
+	size_t n;
 
 	while (isspace((unsigned char)*p))
 		p++;
 	if (*p != '(' || (e = strchr(p, ')')) == NULL || (n = (size_t)(e - p - 1)) == 0 ||
 	    n >= sizeof(l->name))
 		return 1;
-	for (i = 0; i < c->nlists; i++)
-		if (strlen(c->lists[i].name) == n && memcmp(c->lists[i].name, p + 1, n) == 0)
-			l = &c->lists[i];
-	if (l == NULL) {
-		struct addrlist *v = realloc(c->lists, (c->nlists + 1) * sizeof(*v));
+	if ((l = addrlist_get(c, p + 1, n)) == NULL)
+		return -1;
+	return addrlist_add(l, e + 1);
+}
 
-		if (v == NULL)
-			return -1;
-		c->lists = v;
-		l = &c->lists[c->nlists++];
-		memset(l, 0, sizeof(*l));
-		memcpy(l->name, p + 1, n);
-	}
-	for (p = e + 1; *p != '\0'; ) {
+/* The list called name[0..n), made when there is none; NULL on ENOMEM. */
+static struct addrlist *
+addrlist_get(struct mw_eval_sa_conf *c, const char *name, size_t n)
+{
+	struct addrlist *v;
+	size_t i;
+
+	for (i = 0; i < c->nlists; i++)
+		if (strlen(c->lists[i].name) == n && memcmp(c->lists[i].name, name, n) == 0)
+			return &c->lists[i];
+	if (n >= sizeof(v->name) || (v = realloc(c->lists, (c->nlists + 1) * sizeof(*v))) == NULL)
+		return NULL;
+	c->lists = v;
+	v = &c->lists[c->nlists++];
+	memset(v, 0, sizeof(*v));
+	memcpy(v->name, name, n);
+	return v;
+}
+
+/* Add the space-separated globs of p to a list: 1, or -1 on ENOMEM. */
+static int
+addrlist_add(struct addrlist *l, const char *p)
+{
+	size_t n;
+
+	while (*p != '\0') {
 		while (isspace((unsigned char)*p))
 			p++;
 		if ((n = strcspn(p, " \t\r\n\f\v")) == 0)
@@ -2749,16 +2772,24 @@ mw_eval_sa_conf_line(struct mw_eval_sa_conf **confp, const char *key, const char
 	bool domains = strcmp(key, "freemail_domains") == 0;
 	bool locales = strcmp(key, "ok_locales") == 0;
 	bool enlist = strcmp(key, "enlist_addrlist") == 0;
+	bool bounce = strcmp(key, "welcomelist_bounce_relays") == 0 ||
+	    strcmp(key, "whitelist_bounce_relays") == 0;
 	struct mw_eval_sa_conf *c = *confp;
 	const char *p = val;
 
-	if (!domains && !locales && !enlist && strcmp(key, "freemail_welcomelist") != 0 &&
+	if (!domains && !locales && !enlist && !bounce &&
+	    strcmp(key, "freemail_welcomelist") != 0 &&
 	    strcmp(key, "freemail_whitelist") != 0)
 		return 0;
 	if (c == NULL && (c = *confp = calloc(1, sizeof(*c))) == NULL)
 		return -1;
 	if (enlist)
 		return addrlist_line(c, val);
+	if (bounce) {		/* VBounce: kept as the list "(bounce relays)" */
+		struct addrlist *l = addrlist_get(c, BOUNCE_LIST, strlen(BOUNCE_LIST));
+
+		return l == NULL ? -1 : addrlist_add(l, val);
+	}
 	if (locales) {		/* a string setting: the last line wins */
 		char *v = strdup(val);
 
@@ -3899,4 +3930,115 @@ mw_eval_check_replyto_in_list(const struct mw_scan_ctx *ctx, const struct mw_eva
 		return 0;
 	rt = first_addr(&ctx->msg, "Reply-To");
 	return rt[0] != '\0' && addrlist_has(l, rt);
+}
+
+/* --- VBounce: have_any_bounce_relays, check_welcomelist_bounce_relays ------------------- */
+
+/* have_any_bounce_relays(): welcomelist_bounce_relays names some relay. */
+int
+mw_eval_have_any_bounce_relays(const struct mw_scan_ctx *ctx, const struct mw_eval_args *args)
+{
+	const struct addrlist *l = addrlist_find(eval_conf(ctx), BOUNCE_LIST);
+
+	(void)args;
+	return l != NULL && l->pats.n > 0;
+}
+
+/* Host-like words (a dot inside) between white space in s[0..n), the way Perl's
+ * /\s(\S+\.\S+)\s/g steps over them (the space after a match is used up), each
+ * checked against the list. */
+static bool
+bounce_relay_in(const struct addrlist *l, const char *s, size_t n, bool any_space)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j, k;
+		char host[256];
+
+		if (!(any_space ? isspace((unsigned char)s[i]) : s[i] == ' ')) {
+			i++;
+			continue;
+		}
+		for (j = i + 1; j < n && !isspace((unsigned char)s[j]); j++)
+			;
+		if (j >= n || !(any_space ? isspace((unsigned char)s[j]) : s[j] == ' ') ||
+		    j - i - 1 < 3 || memchr(s + i + 2, '.', j - i - 3) == NULL) {
+			i++;
+			continue;
+		}
+		k = j - i - 1 < sizeof(host) ? j - i - 1 : sizeof(host) - 1;
+		memcpy(host, s + i + 1, k);
+		host[k] = '\0';
+		if (addrlist_has(l, host))
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+/* [> ]*Received: at the start, any case */
+static bool
+received_line(const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && (s[i] == '>' || s[i] == ' '))
+		i++;
+	return n - i >= 9 && strncasecmp(s + i, "Received:", 9) == 0;
+}
+
+/* check_welcomelist_bounce_relays(): a bounce quotes a Received field naming one of
+ * our relays, in the rendered body or in the raw body (fields folded together). */
+int
+mw_eval_check_welcomelist_bounce_relays(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct addrlist *l = addrlist_find(eval_conf(ctx), BOUNCE_LIST);
+	const struct mw_message *m = &ctx->msg;
+	const struct mw_views *v;
+	const char *s, *e;
+	struct mw_buf hdr;
+	size_t i;
+	bool found = false, rcvd = false;
+
+	(void)args;
+	if (l == NULL || l->pats.n == 0)
+		return 0;
+	if (m->mime == NULL || (v = mw_mime_views(m)) == NULL)
+		return -1;
+	for (i = 0; i < v->nbody; i++)
+		if (received_line(v->body[i].s, v->body[i].len) &&
+		    bounce_relay_in(l, v->body[i].s, v->body[i].len, false))
+			return 1;
+	/* the raw body from its first quoted Received line on, each field's folded
+	 * lines joined (without their line breaks, as the plugin joins them) */
+	if (m->body == NULL)
+		return 0;
+	mw_buf_init(&hdr, 1u << 16);
+	for (s = m->body, e = m->body + m->body_len; s < e && !found; ) {
+		const char *nl = memchr(s, '\n', (size_t)(e - s)), *le = nl != NULL ? nl : e;
+		size_t n = (size_t)(le - s), from;
+
+		if (!rcvd)
+			rcvd = received_line(s, n);
+		if (rcvd) {
+			if (n == 0 || !isspace((unsigned char)s[0]))
+				mw_buf_reset(&hdr);
+			/* what was scanned before gave nothing: look again only from the
+			 * last white space of it, where the new line may complete a word */
+			for (from = hdr.len; from > 0 && !isspace((unsigned char)hdr.data[from - 1]);
+			    from--)
+				;
+			from = from > 0 ? from - 1 : 0;
+			if (mw_buf_append(&hdr, s, n) < 0) {
+				mw_buf_reset(&hdr);	/* too long: start again */
+			} else if (received_line(hdr.data, hdr.len) &&
+			    bounce_relay_in(l, hdr.data + from, hdr.len - from, true))
+				found = true;
+		}
+		s = nl != NULL ? nl + 1 : e;
+	}
+	mw_buf_free(&hdr);
+	return found;
 }

@@ -104,6 +104,12 @@ int	mw_eval_check_from_in_list(const struct mw_scan_ctx *ctx,
 int	mw_eval_check_replyto_in_list(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);
 
+/* VBounce */
+int	mw_eval_have_any_bounce_relays(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+int	mw_eval_check_welcomelist_bounce_relays(const struct mw_scan_ctx *ctx,
+	    const struct mw_eval_args *args);
+
 /* FreeMail */
 int	mw_eval_check_freemail_from(const struct mw_scan_ctx *ctx,
 	    const struct mw_eval_args *args);

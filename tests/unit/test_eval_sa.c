@@ -975,6 +975,53 @@ test_addrlist(void **state)
 	mw_diag_free(&diag);
 }
 
+/* --- VBounce: welcomelist_bounce_relays --------------------------------------------- */
+
+static void
+test_bounce_relays(void **state)
+{
+	static const char cf[] =
+	    "welcomelist_bounce_relays mx.example.net *.relay.example.org\n"
+	    "body HAVE eval:have_any_bounce_relays()\n"
+	    "body MINE eval:check_welcomelist_bounce_relays()\n";
+	static const char none_cf[] =
+	    "body HAVE eval:have_any_bounce_relays()\n"
+	    "body MINE eval:check_welcomelist_bounce_relays()\n";
+	static const struct { const char *rule, *msg; int want; } bc[] = {
+		{ "HAVE", "Subject: x\n\nx\n", 1 },
+		{ "MINE", "Subject: bounce\n\nYour message could not be delivered.\n\n"
+		  "Received: from client.example.com by mx.example.net with ESMTP id 1;\n"
+		  "\tThu, 22 Aug 2002 17:45:01 +0000\n", 1 },
+		{ "MINE", "Subject: bounce\n\n> Received: from a.example.com\n"
+		  ">\tby b4.relay.example.org (Postfix) with SMTP\n", 1 },
+		{ "MINE", "Subject: bounce\n\nReceived: from a.example.com by mx.example.com\n"
+		  "\twith SMTP\n", 0 },
+		{ "MINE", "Subject: hi\n\nmx.example.net is our server\n", 0 },
+	};
+	struct mw_diag diag;
+	struct mw_ruleset *rs;
+	size_t i;
+
+	(void)state;
+	mw_diag_init(&diag);
+	rs = mw_rules_load_string("vbounce.cf", cf, sizeof(cf) - 1, 0, &diag);
+	assert_non_null(rs);
+	for (i = 0; i < sizeof(bc) / sizeof(bc[0]); i++) {
+		int got = run_rule(rs, bc[i].rule, bc[i].msg);
+
+		if (got != bc[i].want)
+			fail_msg("case %zu %s: got %d, want %d", i, bc[i].rule, got, bc[i].want);
+	}
+	mw_rules_free(rs);
+	/* none configured (Debian's rules): neither hits */
+	rs = mw_rules_load_string("vbounce.cf", none_cf, sizeof(none_cf) - 1, 0, &diag);
+	assert_non_null(rs);
+	assert_int_equal(run_rule(rs, "HAVE", "Subject: x\n\nx\n"), 0);
+	assert_int_equal(run_rule(rs, "MINE", bc[1].msg), 0);
+	mw_rules_free(rs);
+	mw_diag_free(&diag);
+}
+
 int
 main(void)
 {
@@ -986,6 +1033,7 @@ main(void)
 		cmocka_unit_test(test_freemail_evals),
 		cmocka_unit_test(test_faraway),
 		cmocka_unit_test(test_addrlist),
+		cmocka_unit_test(test_bounce_relays),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
