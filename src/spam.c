@@ -242,12 +242,13 @@ int
 mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
     const char *data, size_t len, struct mw_buf *out)
 {
-	struct mw_message m;
 	struct mw_limits lim;
 	struct mw_mime_limits mlim;
 	struct mw_rules_input in;
 	struct mw_rules_result res;
 	struct mw_scan_ctx ctx;
+	struct mw_verdict v;		/* empty: the virus and SPF stages do not run */
+	struct mw_message *m = &ctx.msg;
 	const struct mw_ruleset *rs = g->rules;
 	struct mw_relays relays;	/* issue 5 */
 	bool relays_built = false;
@@ -266,21 +267,24 @@ mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
 		}
 	}
 	memset(&ctx, 0, sizeof(ctx));
+	memset(&v, 0, sizeof(v));
 	ctx.gen = g;
 	ctx.conf = g->conf;
 	ctx.env = env;
+	ctx.v = &v;
 	mw_policy_builtin(&ctx.policy);
-	mw_message_init(&m);
+	mw_message_init(m);
 	lim.max_header_count = (size_t)g->conf->max_header_count;
 	lim.max_header_size = (size_t)g->conf->max_header_size;
 	mw_mime_limits_default(&mlim);
-	if (mw_message_parse(&m, data, len, &lim) < 0 || mw_mime_build(&m, &mlim) < 0)
+	if (mw_message_parse(m, data, len, &lim) < 0 || mw_mime_build(m, &mlim) < 0)
 		goto out;
-	if (relays_build(g, env, &m, &relays) < 0)
+	if (relays_build(g, env, m, &relays) < 0)
 		goto out;
 	relays_built = true;
-	rules_input(&ctx, &m, &in);
-	in.ctx = NULL;	/* eval functions read facts of a real scan (SPF...) */
+	ctx.relays = &relays;
+	/* the native evals run too; the SPF ones read a stage that did not run here */
+	rules_input(&ctx, m, &in);
 	in.relays = &relays;
 	in.keep_matches = true;
 	if (mw_rules_run(rs, &in, &res) < 0) {
@@ -308,7 +312,7 @@ mw_spam_explain(const struct mw_generation *g, const struct mw_envelope *env,
 out:
 	if (relays_built)
 		mw_relays_free(&relays);
-	mw_mime_free(&m);
-	mw_message_free(&m);
+	mw_mime_free(m);
+	mw_message_free(m);
 	return rc;
 }
