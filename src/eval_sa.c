@@ -3850,12 +3850,24 @@ static bool
 addrlist_has(const struct addrlist *l, const char *addr)
 {
 	char lc[512];
-	size_t i;
+	size_t i, n;
 
 	lc_addr(addr, lc, sizeof(lc), false);
-	for (i = 0; i < l->pats.n; i++)
-		if (addr_glob(l->pats.v[i], lc))
+	n = strlen(lc);
+	for (i = 0; i < l->pats.n; i++) {
+		const char *pat = l->pats.v[i], *tail = pat, *w;
+		size_t tl;
+
+		/* most globs end in a literal domain: compare that end first */
+		for (w = pat; *w != '\0'; w++)
+			if (*w == '*' || *w == '?' || *w == '\\' || *w == '(')
+				tail = w + 1;
+		tl = strlen(tail);
+		if (tl > n || memcmp(lc + n - tl, tail, tl) != 0)
+			continue;
+		if (addr_glob(pat, lc))
 			return true;
+	}
 	return false;
 }
 
