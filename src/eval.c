@@ -103,6 +103,7 @@ static const struct mw_eval_entry eval_table[] = {
 	  mw_eval_check_for_forged_eudoramail_received_headers },
 	{ "check_for_fake_aol_relay_in_rcvd", mw_eval_check_for_fake_aol_relay_in_rcvd },
 	{ "check_mailfrom_matches_rcvd", mw_eval_check_mailfrom_matches_rcvd },
+	{ "check_ratware_envelope_from", mw_eval_check_ratware_envelope_from },
 	{ NULL, NULL }
 };
 

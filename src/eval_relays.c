@@ -16,6 +16,7 @@
 #include "rxtab.h"
 
 #include "eval_relays.h"
+#include "eval_sa.h"		/* EnvelopeFrom */
 #include "generation.h"
 #include "message.h"
 #include "mime.h"
@@ -789,33 +790,6 @@ mw_eval_check_for_fake_aol_relay_in_rcvd(const struct mw_scan_ctx *ctx,
 
 /* --- WLBLEval ---------------------------------------------------------------------- */
 
-/* EnvelopeFrom:addr: MAIL FROM when the MTA gave one, else Return-Path's address. */
-static void
-envelope_from(const struct mw_scan_ctx *ctx, char *out, size_t outlen)
-{
-	const char *v = ctx->env != NULL ? ctx->env->mail_from : NULL;
-	const char *e;
-	size_t n;
-
-	out[0] = '\0';
-	if (v == NULL) {
-		const struct mw_header *h = mw_message_header(&ctx->msg, "Return-Path", 0);
-
-		if (h == NULL)
-			return;
-		v = h->value;
-	}
-	while (*v == ' ' || *v == '\t' || *v == '<')
-		v++;
-	for (e = v; *e != '\0' && *e != '>' && !isspace((unsigned char)*e); e++)
-		;
-	n = (size_t)(e - v);
-	if (n >= outlen)
-		n = outlen - 1;
-	memcpy(out, v, n);
-	out[n] = '\0';
-}
-
 int
 mw_eval_check_mailfrom_matches_rcvd(const struct mw_scan_ctx *ctx,
     const struct mw_eval_args *args)
@@ -831,7 +805,8 @@ mw_eval_check_mailfrom_matches_rcvd(const struct mw_scan_ctx *ctx,
 	RELAYS_OR_FAIL(ctx);
 	r = ctx->relays;
 	conf = ctx->gen != NULL && ctx->gen->rules != NULL ? ctx->gen->rules->relay_conf : NULL;
-	envelope_from(ctx, sender, sizeof(sender));
+	snprintf(sender, sizeof(sender), "%s", mw_eval_sa_envelope_from(ctx, sender,
+	    sizeof(sender)));
 	/* / @ ([^@]+ \. [^@]+) \z/x */
 	if ((at = strrchr(sender, '@')) == NULL)
 		return 0;
@@ -857,6 +832,53 @@ mw_eval_check_mailfrom_matches_rcvd(const struct mw_scan_ctx *ctx,
 		mw_relay_split_domain(conf, rl->rdns, rdom, sizeof(rdom));
 		if (strcmp(adom, rdom) == 0)
 			return 1;
+	}
+	return 0;
+}
+
+/* HeaderEval's check_ratware_envelope_from: the envelope sender spells the recipient
+ * backwards, "domain.user@..." (a ratware signature); the recipient's domain must be
+ * a real one (registry boundaries, a listed TLD). */
+int
+mw_eval_check_ratware_envelope_from(const struct mw_scan_ctx *ctx,
+    const struct mw_eval_args *args)
+{
+	const struct mw_relay_conf *conf;
+	char buf[MW_RELAY_HOST_MAX], from[MW_RELAY_HOST_MAX], dom[MW_RELAY_HOST_MAX];
+	const char *to, *at, *p;
+	size_t ulen, dlen;
+	size_t n = 0;
+	const struct mw_mime_address *a;
+
+	(void)args;
+	if (ctx == NULL)
+		return -1;
+	conf = ctx->gen != NULL && ctx->gen->rules != NULL ? ctx->gen->rules->relay_conf : NULL;
+	a = ctx->msg.mime != NULL ? mw_mime_addresses(&ctx->msg, "To", &n) : NULL;
+	to = a != NULL && n > 0 && a[0].addr != NULL ? a[0].addr : "";
+	snprintf(from, sizeof(from), "%s", mw_eval_sa_envelope_from(ctx, buf, sizeof(buf)));
+	if (from[0] == '\0' || to[0] == '\0')
+		return 0;
+	/* SRS-rewritten senders carry the original address legitimately */
+	if (strncasecmp(from, "SRS", 3) == 0 && isdigit((unsigned char)from[3]) &&
+	    strchr("=+-", from[4]) != NULL)
+		return 0;
+	if ((at = strchr(to, '@')) == NULL || at == to || at[1] == '\0')
+		return 0;
+	ulen = (size_t)(at - to);
+	mw_relay_split_domain(conf, at + 1, dom, sizeof(dom));
+	if (!mw_relay_domain_valid(conf, dom))
+		return 0;
+	dlen = strlen(dom);
+	/* from =~ /\bDOM.USER@/i */
+	for (p = from; (p = strcasestr(p, dom)) != NULL; p++) {
+		if (p > from && (isalnum((unsigned char)p[-1]) || p[-1] == '_') &&
+		    (isalnum((unsigned char)dom[0]) || dom[0] == '_'))
+			continue;
+		if (p[dlen] == '\0' || strncasecmp(p + dlen + 1, to, ulen) != 0 ||
+		    p[dlen + 1 + ulen] != '@')
+			continue;
+		return 1;
 	}
 	return 0;
 }

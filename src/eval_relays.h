@@ -31,5 +31,6 @@ MW_EVAL_RELAYS_FN(check_for_forged_juno_received_headers);
 MW_EVAL_RELAYS_FN(check_for_forged_eudoramail_received_headers);
 MW_EVAL_RELAYS_FN(check_for_fake_aol_relay_in_rcvd);
 MW_EVAL_RELAYS_FN(check_mailfrom_matches_rcvd);
+MW_EVAL_RELAYS_FN(check_ratware_envelope_from);
 
 #endif

@@ -832,8 +832,8 @@ received_before(const struct mw_message *m, const char *name)
  * when it is an address; then X-Envelope-From, Envelope-Sender, Return-Path, each
  * only when no Received field comes before it; none at all when X-Sender and a
  * fetchmail hop are there.  The MTA's MAIL FROM wins when there is one. */
-static const char *
-envelope_from(const struct mw_scan_ctx *ctx, char *buf, size_t cap)
+const char *
+mw_eval_sa_envelope_from(const struct mw_scan_ctx *ctx, char *buf, size_t cap)
 {
 	static const char *const fields[] = {
 		"X-Envelope-From", "Envelope-Sender", "Return-Path"
@@ -883,7 +883,7 @@ mw_eval_check_equal_from_domains(const struct mw_scan_ctx *ctx, const struct mw_
 	from_domain2(first_addr(m, "From"), fd, sizeof(fd));
 	if (fd[0] == '\0')
 		return 0;
-	envfrom = envelope_from(ctx, eb, sizeof(eb));
+	envfrom = mw_eval_sa_envelope_from(ctx, eb, sizeof(eb));
 	from_domain2(envfrom, ed, sizeof(ed));
 	if (ed[0] == '\0')
 		return 0;
@@ -909,7 +909,8 @@ mw_eval_check_for_matching_env_and_hdr_from(const struct mw_scan_ctx *ctx,
 	char buf[512];
 
 	(void)args;
-	return strcasecmp(envelope_from(ctx, buf, sizeof(buf)), first_addr(&ctx->msg, "From"))
+	return strcasecmp(mw_eval_sa_envelope_from(ctx, buf, sizeof(buf)),
+	    first_addr(&ctx->msg, "From"))
 	    == 0;
 }
 
@@ -3127,7 +3128,7 @@ freemail_field(const struct mw_scan_ctx *ctx, const struct mw_eval_sa_conf *c,
 	size_t n = 0, i;
 
 	if (strcmp(field, "EnvelopeFrom") == 0)
-		return freemail_one(c, envelope_from(ctx, buf, sizeof(buf)), re, squeeze);
+		return freemail_one(c, mw_eval_sa_envelope_from(ctx, buf, sizeof(buf)), re, squeeze);
 	if (model_parses(field)) {
 		const struct mw_mime_address *a = m->mime != NULL ?
 		    mw_mime_addresses(m, field, &n) : NULL;
@@ -3429,7 +3430,7 @@ mw_eval_check_freemail_replyto(const struct mw_scan_ctx *ctx, const struct mw_ev
 		return 0;
 	if (strcmp(what, "replyto") != 0 && strcmp(what, "reply") != 0)
 		return 0;
-	if (fm_bulk_envfrom(envelope_from(ctx, buf, sizeof(buf))))
+	if (fm_bulk_envfrom(mw_eval_sa_envelope_from(ctx, buf, sizeof(buf))))
 		return 0;
 	nfrom = fm_addrs(&ctx->msg, "From", from, 16);
 	nrt = fm_addrs(&ctx->msg, "Reply-To", rt, 16);
@@ -3909,7 +3910,7 @@ all_from_addrs(const struct mw_scan_ctx *ctx, bool (*fn)(const void *, const cha
 		if (sq[0] != '\0' && fn(arg, sq))
 			return true;
 	}
-	lc_addr(envelope_from(ctx, buf, sizeof(buf)), sq, sizeof(sq), true);
+	lc_addr(mw_eval_sa_envelope_from(ctx, buf, sizeof(buf)), sq, sizeof(sq), true);
 	return sq[0] != '\0' && fn(arg, sq);
 }
 

@@ -138,6 +138,12 @@ bool	mw_eval_sa_is_freemail(const struct mw_eval_sa_conf *conf, const char *emai
  */
 bool	mw_eval_parse_rfc822_date(const char *text, time_t *out);
 
+/* SpamAssassin's EnvelopeFrom (get_envelope_from): the MTA's MAIL FROM, else what the
+ * relays and the envelope headers tell; "" when nothing does.  buf (cap bytes) may
+ * hold the result. */
+struct mw_scan_ctx;
+const char *mw_eval_sa_envelope_from(const struct mw_scan_ctx *ctx, char *buf, size_t cap);
+
 /* The date difference (Date: minus the closest Received: time, seconds) used by
  * check_for_shifted_date; exposed for the tests. */
 struct mw_message;

@@ -1247,6 +1247,17 @@ mw_relay_conf_free(struct mw_relay_conf *c)
 {
 	mw_domain_set_clear(&c->two_level);
 	mw_domain_set_clear(&c->three_level);
+	mw_domain_set_clear(&c->tlds);
+}
+
+bool
+mw_relay_domain_valid(const struct mw_relay_conf *c, const char *domain)
+{
+	const char *dot = strrchr(domain, '.');
+
+	if (c == NULL || dot == NULL || dot[1] == '\0' || strpbrk(domain, " \t\r\n\f\v") != NULL)
+		return false;
+	return mw_domain_set_has(&c->tlds, dot + 1, strlen(dot + 1));
 }
 
 /* --- registry boundaries ----------------------------------------------------------- */

@@ -88,6 +88,7 @@ struct mw_relay_conf {
 	/* registry boundaries (util_rb_2tld, util_rb_3tld): where a domain's
 	 * registrable part begins ("example.co.uk") */
 	struct mw_domain_set two_level, three_level;
+	struct mw_domain_set tlds;	/* util_rb_tld: the valid top-level domains */
 };
 
 enum mw_relay_list { MW_RELAYS_TRUSTED, MW_RELAYS_UNTRUSTED, MW_RELAYS_INTERNAL,
@@ -123,6 +124,9 @@ bool	mw_domain_set_has(const struct mw_domain_set *set, const char *name, size_t
  * name ("www.example.co.uk" -> "example.co.uk"), lower-cased, into out. */
 void	mw_relay_split_domain(const struct mw_relay_conf *c, const char *host, char *out,
 	    size_t outlen);
+/* RegistryBoundaries::is_domain_valid: no white space, and the last label is a TLD
+ * the rule files list (util_rb_tld). */
+bool	mw_relay_domain_valid(const struct mw_relay_conf *c, const char *domain);
 
 /* Add a SpamAssassin network list ("10/8 !10.0.1.5 192.168. 2001:db8::/32") to nets.
  * -1 with a reason for the first entry that is not a network. */

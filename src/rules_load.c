@@ -1036,10 +1036,14 @@ relay_conf_line(struct loader *ld, const char *key, const char *val, const char 
 	if (strcmp(key, "clear_util_rb") == 0) {
 		mw_domain_set_clear(&c->two_level);
 		mw_domain_set_clear(&c->three_level);
+		mw_domain_set_clear(&c->tlds);
 		return true;
 	}
-	if (strcmp(key, "util_rb_tld") == 0)
-		return true;	/* only the 2- and 3-level lists change a split */
+	if (strcmp(key, "util_rb_tld") == 0) {
+		if (mw_domain_set_add(&c->tlds, val) < 0)
+			mw_diag_warn(ld->diag, file, lineno, "%s: out of memory", key);
+		return true;
+	}
 	if (strcmp(key, "clear_originating_ip_headers") == 0) {
 		c->n_originating = 0;
 		return true;

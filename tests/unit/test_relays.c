@@ -210,6 +210,35 @@ test_hostile(void **state)
 	free(big);
 }
 
+/* RegistryBoundaries: split_domain with 2- and 3-level suffixes and US states,
+ * is_domain_valid with the TLD list. */
+static void
+test_registry_boundaries(void **state)
+{
+	struct mw_relay_conf c;
+	char out[256];
+
+	(void)state;
+	mw_relay_conf_init(&c);
+	assert_int_equal(mw_domain_set_add(&c.two_level, "co.uk org.uk"), 0);
+	assert_int_equal(mw_domain_set_add(&c.three_level, "act.edu.au"), 0);
+	assert_int_equal(mw_domain_set_add(&c.tlds, "com uk au us"), 0);
+	mw_relay_split_domain(&c, "www.Example.CO.UK.", out, sizeof(out));
+	assert_string_equal(out, "example.co.uk");
+	mw_relay_split_domain(&c, "a.b.uni.act.edu.au", out, sizeof(out));
+	assert_string_equal(out, "uni.act.edu.au");
+	mw_relay_split_domain(&c, "mail.cityname.ny.us", out, sizeof(out));
+	assert_string_equal(out, "mail.cityname.ny.us");	/* city.st.us is a suffix */
+	mw_relay_split_domain(&c, "mx1.mail.example.com", out, sizeof(out));
+	assert_string_equal(out, "example.com");
+	mw_relay_split_domain(&c, "localhost", out, sizeof(out));
+	assert_string_equal(out, "localhost");
+	assert_true(mw_relay_domain_valid(&c, "example.com"));
+	assert_false(mw_relay_domain_valid(&c, "example.invalid"));
+	assert_false(mw_relay_domain_valid(&c, "localhost"));
+	mw_relay_conf_free(&c);
+}
+
 int
 main(void)
 {
@@ -220,6 +249,7 @@ main(void)
 		cmocka_unit_test(test_trust_configured),
 		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_hostile),
+		cmocka_unit_test(test_registry_boundaries),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
