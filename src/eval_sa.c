@@ -22,6 +22,7 @@
 #include "relays.h"
 #include "rules_load.h"
 #include "eval_sa.h"
+#include "rxtab.h"
 #include "html.h"
 #include "imageinfo.h"
 #include "mime.h"
@@ -3211,37 +3212,23 @@ enum fm_rx {
 	FM_RX_COUNT
 };
 
-static const char *const fm_src[FM_RX_COUNT] = {
-	[FM_RX_MAILTO] = "^mailto:" FM_EMAIL,
-	[FM_RX_EMAIL] = FM_EMAIL,
-	[FM_RX_STRIP_URL] = "<?https?://\\S{0,255}(?:@|%40)\\S{0,255}",
-	[FM_RX_STRIP_QUOTED] = "<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}"
-	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)",
-	[FM_RX_BULK] = "(?:^(?:post|host|domain)master|^double-bounce|"
+static const struct mw_rxtab_src fm_src[] = {
+	{ FM_RX_MAILTO, "^mailto:" FM_EMAIL, PCRE2_CASELESS },
+	{ FM_RX_EMAIL, FM_EMAIL, PCRE2_CASELESS },
+	{ FM_RX_STRIP_URL, "<?https?://\\S{0,255}(?:@|%40)\\S{0,255}", PCRE2_CASELESS },
+	{ FM_RX_STRIP_QUOTED, "<?(?<!mailto:)" FM_EMAIL "(?:>|\\s{1,10}"
+	    "(?!(?:fa(?:x|csi)|tel|phone|e?-?mail))[a-z]{2,11}:)", PCRE2_CASELESS },
+	{ FM_RX_BULK, "(?:^(?:post|host|domain)master|^double-bounce|"
 	    "^(?:sentto|owner|return|(?:gr)?bounced?)-.+|-(?:request|bounces?|admin|owner)|"
-	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)@",
+	    "\\b(?:do[._-t]?)?no[._-t]?repl(?:y|ies)|.+=.+)@", PCRE2_CASELESS },
 };
 static pcre2_code *fm_code[FM_RX_COUNT];
-static pthread_once_t fm_once = PTHREAD_ONCE_INIT;
-static bool fm_ok;
-
-static void
-fm_compile_all(void)
-{
-	size_t i;
-
-	fm_ok = true;
-	for (i = 0; i < FM_RX_COUNT; i++)
-		if ((fm_code[i] = re_compile(fm_src[i], PCRE2_CASELESS, true)) == NULL)
-			fm_ok = false;
-}
+static struct mw_rxtab fm_table = MW_RXTAB_INIT(fm_src, fm_code);
 
 static const pcre2_code *
 fm_rx(enum fm_rx id)
 {
-	if (pthread_once(&fm_once, fm_compile_all) != 0 || !fm_ok)
-		return NULL;
-	return fm_code[id];
+	return mw_rxtab_ready(&fm_table) ? fm_code[id] : NULL;
 }
 
 /* Global substitution with " "; returns a malloc'ed string or NULL. */
