@@ -191,12 +191,16 @@ mw_spam_stage(struct mw_scan_ctx *ctx)
 		v->spam.reason = "internal";
 		return -1;
 	}
-	/* SpamAssassin rounds the score to one decimal before comparing */
+	/* SpamAssassin compares the score rounded to three decimals, and shows it with
+	 * one - except that a message that is not spam never shows the required score
+	 * or more (4.994 of 5.0 is "4.9", not "5.0"; its Util::get_tag_value_for_score) */
+	v->spam.required = mw_spam_required(ctx);
+	v->spam.is_spam = round(res.score * 1000) / 1000 >= v->spam.required;
 	v->spam.score = round(res.score * 10) / 10;
+	if (!v->spam.is_spam && v->spam.score >= round(v->spam.required * 10) / 10)
+		v->spam.score = round(v->spam.required * 10) / 10 - 0.1;
 	if (v->spam.score == 0)
 		v->spam.score = 0;	/* no "-0.0" from a tiny negative score */
-	v->spam.required = mw_spam_required(ctx);
-	v->spam.is_spam = v->spam.score >= v->spam.required;
 	v->spam.budget_exceeded = res.budget_exceeded;
 	if (res.nhits > 0 && (v->spam.rules = calloc(res.nhits, sizeof(char *))) == NULL)
 		goto nomem;

@@ -126,7 +126,7 @@ def main():
         for r in m_in - s_in:
             mw_only[r] += 1
         group = "spam" if "/spam-1/" in p else "ham"
-        verdict[(group, s_score >= a.threshold, round(m_score, 1) >= a.threshold)] += 1
+        verdict[(group, s_score >= a.threshold, round(m_score, 3) >= a.threshold)] += 1
 
     tp, fn, fp = sum(both.values()), sum(sa_only.values()), sum(mw_only.values())
     f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0

@@ -47,7 +47,7 @@ def main():
     for f in files:
         s, sh = sa[f]
         m, mh = mw.get(f, (0.0, set()))
-        s_spam, m_spam = s >= 5.0, round(m * 10) / 10 >= 5.0
+        s_spam, m_spam = s >= 5.0, round(m * 1000) / 1000 >= 5.0
         agree += s_spam == m_spam
         if "spam" in os.path.basename(os.path.dirname(f)):
             spam_sa += s_spam
