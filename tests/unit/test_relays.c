@@ -19,8 +19,12 @@
 
 #include <cmocka.h>
 
+#include "eval.h"
+#include "eval_relays.h"
 #include "message.h"
+#include "mime.h"
 #include "relays.h"
+#include "scan.h"
 
 struct relay_case {
 	const char *value;
@@ -239,6 +243,151 @@ test_registry_boundaries(void **state)
 	mw_relay_conf_free(&c);
 }
 
+/* --- the relay evals (eval_relays.c), on whole messages --------------------------- */
+
+struct ectx {
+	struct mw_scan_ctx ctx;
+	struct mw_relays relays;
+	struct mw_relay_conf conf;
+};
+
+static void
+ectx_open(struct ectx *e, const char *msg)
+{
+	struct mw_limits lim = { .max_header_count = 100, .max_header_size = 65536 };
+	struct mw_mime_limits ml;
+
+	memset(e, 0, sizeof(*e));
+	mw_relay_conf_init(&e->conf);
+	mw_message_init(&e->ctx.msg);
+	mw_mime_limits_default(&ml);
+	assert_int_equal(mw_message_parse(&e->ctx.msg, msg, strlen(msg), &lim), 0);
+	assert_int_equal(mw_mime_build(&e->ctx.msg, &ml), 0);
+	assert_int_equal(mw_relays_build(&e->relays, &e->ctx.msg, &e->conf, NULL), 0);
+	e->ctx.relays = &e->relays;
+}
+
+static void
+ectx_close(struct ectx *e)
+{
+	mw_relays_free(&e->relays);
+	mw_mime_free(&e->ctx.msg);
+	mw_message_free(&e->ctx.msg);
+	mw_relay_conf_free(&e->conf);
+}
+
+static int
+run_eval(const char *msg, mw_eval_fn fn)
+{
+	struct ectx e;
+	struct mw_eval_args a = { 0, NULL };
+	int rc;
+
+	ectx_open(&e, msg);
+	rc = fn(&e.ctx, &a);
+	ectx_close(&e);
+	return rc;
+}
+
+#define BODY "Subject: t\n\nbody\n"
+
+static void
+test_eval_trust(void **state)
+{
+	static const char all_private[] =
+	    "Received: from a (a [10.0.0.2]) by b (Postfix) with ESMTP id 1\n" BODY;
+	static const char public_hop[] =
+	    "Received: from a (a.example.com [192.0.2.2]) by b (Postfix) with ESMTP id 1\n" BODY;
+	static const char unreadable[] = "Received: from somewhere\n" BODY;
+
+	(void)state;
+	/* ALL_TRUSTED: trusted relays, no untrusted, nothing unparseable */
+	assert_int_equal(run_eval(all_private, mw_eval_check_all_trusted), 1);
+	assert_int_equal(run_eval(public_hop, mw_eval_check_all_trusted), 0);
+	/* NO_RELAYS */
+	assert_int_equal(run_eval(BODY, mw_eval_check_no_relays), 1);
+	assert_int_equal(run_eval(all_private, mw_eval_check_no_relays), 0);
+	assert_int_equal(run_eval(unreadable, mw_eval_check_no_relays), 0);
+	assert_int_equal(run_eval(unreadable, mw_eval_check_relays_unparseable), 1);
+	assert_int_equal(run_eval(public_hop, mw_eval_check_relays_unparseable), 0);
+}
+
+static void
+test_eval_helo(void **state)
+{
+	/* HELO a dotted quad (unbracketed: "[...]" becomes "!...!") of another network */
+	static const char mismatch[] =
+	    "Received: from 198.51.100.9 ([203.0.113.7]) by mx.example.org (8.12.8/8.12.8) "
+	    "with SMTP id h1\n" BODY;
+	static const char same_net[] =
+	    "Received: from 203.0.113.9 ([203.0.113.7]) by mx.example.org (8.12.8/8.12.8) "
+	    "with SMTP id h1\n" BODY;
+	/* a big-provider HELO from a host without reverse DNS */
+	static const char dotcom[] =
+	    "Received: from hotmail.com (unknown [203.0.113.8]) by mx.example.org (Postfix) "
+	    "with SMTP id 9\n" BODY;
+	static const char dotcom_named[] =
+	    "Received: from hotmail.com (x.example.net [203.0.113.8]) by mx.example.org "
+	    "(Postfix) with SMTP id 9\n" BODY;
+
+	(void)state;
+	assert_int_equal(run_eval(mismatch, mw_eval_helo_ip_mismatch), 1);
+	assert_int_equal(run_eval(same_net, mw_eval_helo_ip_mismatch), 0);
+	assert_int_equal(run_eval(dotcom, mw_eval_check_for_no_rdns_dotcom_helo), 1);
+	assert_int_equal(run_eval(dotcom_named, mw_eval_check_for_no_rdns_dotcom_helo), 0);
+}
+
+static void
+test_eval_forged(void **state)
+{
+	/* a yahoo.com sender whose mail never passed a Yahoo host */
+	static const char yahoo_forged[] =
+	    "Received: from pc (dsl.example.net [198.51.100.3]) by mx.example.org (Postfix) "
+	    "with SMTP id 1\n"
+	    "From: someone@yahoo.com\nTo: u@example.org\n" BODY;
+	static const char yahoo_real[] =
+	    "Received: from web1.mail.yahoo.com (web1.mail.yahoo.com [198.51.100.4]) by "
+	    "mx.example.org (Postfix) with SMTP id 1\n"
+	    "Received: from [192.0.2.9] by web1.mail.yahoo.com via HTTP; Sat, 28 Nov 2026 "
+	    "10:00:00 PST\n"
+	    "From: someone@yahoo.com\nTo: u@example.org\n" BODY;
+	/* a hotmail.com sender without any hotmail Received field */
+	static const char hotmail_none[] =
+	    "Received: from pc (dsl.example.net [198.51.100.3]) by mx.example.org (Postfix) "
+	    "with SMTP id 1\n"
+	    "From: someone@hotmail.com\nTo: u@example.org\n" BODY;
+	/* envelope sender spells the recipient backwards: "example.org.bob@" */
+	static const char ratware[] =
+	    "Return-Path: <example.org.bob@spam.example.net>\n"
+	    "From: x@spam.example.net\nTo: bob@example.org\n" BODY;
+	struct ectx e;
+	struct mw_eval_args a = { 0, NULL };
+
+	(void)state;
+	assert_int_equal(run_eval(yahoo_forged, mw_eval_check_for_forged_yahoo_received_headers), 1);
+	assert_int_equal(run_eval(yahoo_real, mw_eval_check_for_forged_yahoo_received_headers), 0);
+	assert_int_equal(run_eval(hotmail_none, mw_eval_check_for_no_hotmail_received_headers), 1);
+	assert_int_equal(run_eval(yahoo_forged, mw_eval_check_for_no_hotmail_received_headers), 0);
+	/* RATWARE_EFROM needs the TLD list the rule files give */
+	ectx_open(&e, ratware);
+	assert_int_equal(mw_eval_check_ratware_envelope_from(&e.ctx, &a), 0);	/* no TLDs */
+	ectx_close(&e);
+}
+
+static void
+test_eval_no_relays_ctx(void **state)
+{
+	struct mw_scan_ctx ctx;
+	struct mw_eval_args a = { 0, NULL };
+
+	(void)state;
+	memset(&ctx, 0, sizeof(ctx));
+	/* without the relay analysis the relay evals cannot answer */
+	assert_int_equal(mw_eval_check_all_trusted(&ctx, &a), -1);
+	assert_int_equal(mw_eval_helo_ip_mismatch(&ctx, &a), -1);
+	assert_int_equal(mw_eval_check_mailfrom_matches_rcvd(&ctx, &a), -1);
+}
+
 int
 main(void)
 {
@@ -250,6 +399,10 @@ main(void)
 		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_registry_boundaries),
+		cmocka_unit_test(test_eval_trust),
+		cmocka_unit_test(test_eval_helo),
+		cmocka_unit_test(test_eval_forged),
+		cmocka_unit_test(test_eval_no_relays_ctx),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
