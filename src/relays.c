@@ -1453,28 +1453,37 @@ static void
 originating_field(const struct mw_message *m, const char *name, char *out, size_t outlen)
 {
 	const struct mw_header *h = mw_message_header(m, name, 0);
-	size_t i;
+	const char *v;
+	size_t i = 0, len;
 
 	out[0] = '\0';
 	if (h == NULL)
 		return;
-	for (i = 0; h->value[i] != '\0'; i++) {
+	v = h->value;
+	len = strlen(v);
+	/* the first run of address characters that is an address; each run is looked
+	 * at once, so a hostile value costs one pass */
+	while (i < len) {
+		size_t k = strspn(v + i, "0123456789abcdefABCDEF:.");
 		char ip[64];
 		struct mw_relay_net n;
-		size_t k = strspn(h->value + i, "0123456789abcdefABCDEF:.");
+		size_t t = k;
 
-		if (k < 7 || k >= sizeof(ip) || (i > 0 && strchr("0123456789:.",
-		    h->value[i - 1]) != NULL))
+		if (k == 0) {
+			i++;
 			continue;
-		memcpy(ip, h->value + i, k);
-		ip[k] = '\0';
-		while (k > 0 && ip[k - 1] == '.')
-			ip[--k] = '\0';
-		if (parse_addr(ip, &n)) {
-			snprintf(out, outlen, "from X-Originating-IP: %s", ip);
-			return;
 		}
-		i += k - 1;
+		if (k >= 7 && k < sizeof(ip)) {
+			memcpy(ip, v + i, k);
+			while (t > 0 && ip[t - 1] == '.')	/* "1.2.3.4." ends a sentence */
+				t--;
+			ip[t] = '\0';
+			if (t > 0 && parse_addr(ip, &n)) {
+				snprintf(out, outlen, "from X-Originating-IP: %s", ip);
+				return;
+			}
+		}
+		i += k;
 	}
 }
 

@@ -243,6 +243,31 @@ test_registry_boundaries(void **state)
 	mw_relay_conf_free(&c);
 }
 
+/* X-Originating-IP and friends become a relay at the bottom of the chain: the first
+ * address in the value; a run of dots is not one (it once looped forever). */
+static void
+test_originating_ip(void **state)
+{
+	static const char dots[] = "X-Originating-IP: .......... [198.51.100.150]\n" "Subject: t\n\nb\n";
+	static const char junk[] = "X-Originating-IP: deadbeef:: no address\n" "Subject: t\n\nb\n";
+	struct mw_relay_conf c;
+	struct mw_relays r;
+
+	(void)state;
+	mw_relay_conf_init(&c);
+	c.n_originating = 1;
+	snprintf(c.originating_ip_headers[0], sizeof(c.originating_ip_headers[0]),
+	    "X-Originating-IP");
+	build(dots, &c, &r);
+	assert_int_equal(r.n, 1);
+	assert_string_equal(r.v[0].ip, "198.51.100.150");
+	assert_string_equal(r.v[0].by, "");
+	mw_relays_free(&r);
+	build(junk, &c, &r);
+	assert_int_equal(r.n, 0);
+	mw_relays_free(&r);
+}
+
 /* --- the relay evals (eval_relays.c), on whole messages --------------------------- */
 
 struct ectx {
@@ -399,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_networks),
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_registry_boundaries),
+		cmocka_unit_test(test_originating_ip),
 		cmocka_unit_test(test_eval_trust),
 		cmocka_unit_test(test_eval_helo),
 		cmocka_unit_test(test_eval_forged),
