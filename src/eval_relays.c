@@ -114,52 +114,40 @@ rx(enum rx id, const char *s, char *cap, size_t caplen)
 
 /* --- header values as SpamAssassin's get() gives them -------------------------------- */
 
-/* All values of name, joined with "\n"; collapse = white space runs made one space.
- * NULL when the field is absent (Perl's undef) or on ENOMEM (*oom). */
+/* All values of name, joined with "\n" (SpamAssassin's get()); collapse = white space
+ * runs made one space.  NULL when the field is absent (Perl's undef) or on ENOMEM
+ * (*oom). */
 static char *
 get_all(const struct mw_message *m, const char *name, bool collapse, bool *oom)
 {
-	size_t i, len = 0, n = 0;
-	char *s, *p;
+	char *s, *p, *w;
+	bool sp = false;
+	size_t n;
 
-	for (i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0) {
-			len += m->headers[i].value_len + 1;
-			n++;
-		}
-	if (n == 0)
+	if (mw_message_header_count(m, name) == 0)
 		return NULL;
-	if ((s = malloc(len + 1)) == NULL) {
+	if ((s = mw_message_header_join(m, name, '\n')) == NULL) {
 		*oom = true;
 		return NULL;
 	}
-	p = s;
-	for (i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0) {
-			if (p > s)
-				*p++ = '\n';
-			memcpy(p, m->headers[i].value, m->headers[i].value_len);
-			p += m->headers[i].value_len;
-		}
-	*p = '\0';
-	if (collapse) {
-		char *w = s;
-		bool sp = false;
-
-		for (p = s; *p != '\0'; p++) {
-			if (isspace((unsigned char)*p)) {
-				sp = true;
-				continue;
-			}
-			if (sp)
-				*w++ = ' ';
-			sp = false;
-			*w++ = *p;
+	n = strlen(s);
+	if (n > 0)
+		s[n - 1] = '\0';	/* no separator after the last value */
+	if (!collapse)
+		return s;
+	for (p = w = s; *p != '\0'; p++) {
+		if (isspace((unsigned char)*p)) {
+			sp = true;
+			continue;
 		}
 		if (sp)
 			*w++ = ' ';
-		*w = '\0';
+		sp = false;
+		*w++ = *p;
 	}
+	if (sp)
+		*w++ = ' ';
+	*w = '\0';
 	return s;
 }
 

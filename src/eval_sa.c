@@ -51,31 +51,6 @@ num_arg(const struct mw_eval_args *a, size_t i, bool *undef)
 	return *undef ? 0 : strtod(a->argv[i], NULL);
 }
 
-/* All values of a field joined with " " (SpamAssassin joins with "\n"; every
- * caller here treats white space alike).  Caller frees; NULL if absent/ENOMEM. */
-static char *
-joined_values(const struct mw_message *m, const char *name)
-{
-	size_t i, len = 0, n = 0;
-	char *s, *p;
-
-	for (i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0) {
-			len += m->headers[i].value_len + 1;
-			n++;
-		}
-	if (n == 0 || (s = malloc(len + 1)) == NULL)
-		return NULL;
-	p = s;
-	for (i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0) {
-			memcpy(p, m->headers[i].value, m->headers[i].value_len);
-			p += m->headers[i].value_len;
-			*p++ = ' ';
-		}
-	*p = '\0';
-	return s;
-}
 
 /* All decoded values of a field joined with "\n" (SpamAssassin's scalar get()).
  * Caller frees; NULL if absent or ENOMEM. */
@@ -728,7 +703,7 @@ mw_eval_check_outlook_message_id(const struct mw_scan_ctx *ctx, const struct mw_
 	hexbuf[8] = '\0';
 	token = strtoll(hexbuf, NULL, 16);
 
-	text = joined_values(m, "Date");
+	text = mw_message_header_join(m, "Date", ' ');
 	if (text == NULL || !mw_eval_parse_rfc822_date(text, &t))
 		t = 0;
 	free(text);
@@ -736,7 +711,7 @@ mw_eval_check_outlook_message_id(const struct mw_scan_ctx *ctx, const struct mw_
 	if (llabs(token - expected) < fudge)
 		return 0;
 	/* SpamAssassin then parses the whole Received text (its $_), not the match */
-	text = joined_values(m, "Received");
+	text = mw_message_header_join(m, "Received", ' ');
 	if (text == NULL || !mw_eval_parse_rfc822_date(text, &t))
 		t = 0;
 	free(text);

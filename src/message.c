@@ -243,6 +243,30 @@ mw_message_header_count(const struct mw_message *m, const char *name)
 	return n;
 }
 
+char *
+mw_message_header_join(const struct mw_message *m, const char *name, char sep)
+{
+	size_t i, len = 0, n = 0;
+	char *s, *p;
+
+	for (i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, name) == 0) {
+			len += m->headers[i].value_len + 1;
+			n++;
+		}
+	if (n == 0 || (s = malloc(len + 1)) == NULL)
+		return NULL;
+	p = s;
+	for (i = 0; i < m->nheaders; i++)
+		if (strcasecmp(m->headers[i].name, name) == 0) {
+			memcpy(p, m->headers[i].value, m->headers[i].value_len);
+			p += m->headers[i].value_len;
+			*p++ = sep;
+		}
+	*p = '\0';
+	return s;
+}
+
 const char *
 mw_message_flag_name(unsigned bit)
 {

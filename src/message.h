@@ -64,6 +64,9 @@ void	mw_message_free(struct mw_message *m);
 const struct mw_header *mw_message_header(const struct mw_message *m, const char *name,
 	    size_t nth);
 size_t	mw_message_header_count(const struct mw_message *m, const char *name);
+/* Every value of field `name` (unfolded), each followed by sep, in one malloc'ed
+ * string; NULL when there is none or on ENOMEM (errno tells). */
+char	*mw_message_header_join(const struct mw_message *m, const char *name, char sep);
 
 /* Flags as a comma-separated list of names ("malformed_header,nul_bytes"), "-" if none. */
 const char *mw_message_flag_name(unsigned bit);
